@@ -1,0 +1,48 @@
+# citylake: `make demo` runs the lake end to end; `make test` runs the test suite.
+# Both set up what is missing first (idempotent: seconds when already done).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+JARS := .citylake/jars
+JOBS_SOURCES := $(shell find jobs -name '*.py' -o -name '*.csv' 2>/dev/null)
+
+.PHONY: setup demo test stop lock clean
+
+setup: $(VENV)/.installed $(JARS)/.resolved build/jobs.zip
+
+# Python packages: exactly the tested lock, then the project itself (editable, no dependency resolution).
+$(VENV)/.installed: requirements.lock setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==26.3
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# JARs: the pinned manifest infra/jars/pom.xml, resolved once from Maven Central into .citylake/jars.
+$(JARS)/.resolved: infra/jars/pom.xml
+	rm -rf $(JARS)
+	mvn --quiet --batch-mode -f infra/jars/pom.xml dependency:copy-dependencies \
+		-DexcludeTransitive=true -DoutputDirectory=$(abspath $(JARS))
+	touch $@
+
+build/jobs.zip: $(JOBS_SOURCES) infra/build_jobs_zip.py
+	$(BIN)/python infra/build_jobs_zip.py $@
+
+demo: setup
+	infra/demo.sh
+
+test: setup
+	infra/test.sh
+
+stop:
+	infra/airflow.sh stop
+
+# Refresh the lock after changing setup.cfg's pins: resolve in a scratch venv, then freeze.
+lock:
+	rm -rf /tmp/citylake-lock && $(PYTHON) -m venv /tmp/citylake-lock
+	/tmp/citylake-lock/bin/pip install --quiet -e '.[test]'
+	/tmp/citylake-lock/bin/pip freeze --exclude-editable | grep -v '^citylake' > requirements.lock
+
+clean:
+	infra/airflow.sh stop || true
+	rm -rf .citylake/lake .citylake/inbox .citylake/reports .citylake/airflow build

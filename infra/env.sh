@@ -1,0 +1,56 @@
+# Environment of the embedded, single-machine citylake: source it, don't run it.
+# Everything lives under the project (.citylake/) and binds to 127.0.0.1 only.
+# Any variable already set wins, so tests and operators can point elsewhere.
+
+CITYLAKE_PROJECT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CITYLAKE_PROJECT
+export CITYLAKE_STATE="${CITYLAKE_STATE:-$CITYLAKE_PROJECT/.citylake}"
+export PATH="$CITYLAKE_PROJECT/.venv/bin:$PATH"
+
+# Spark: local, bound to loopback; the lake under the state folder unless told otherwise.
+export SPARK_LOCAL_IP=127.0.0.1
+export CITYLAKE_SPARK_MASTER="${CITYLAKE_SPARK_MASTER:-local[2]}"
+export CITYLAKE_LAKE_ROOT="${CITYLAKE_LAKE_ROOT:-$CITYLAKE_STATE/lake}"
+export CITYLAKE_INBOX_ROOT="${CITYLAKE_INBOX_ROOT:-$CITYLAKE_STATE/inbox}"
+export CITYLAKE_REPORTS_ROOT="${CITYLAKE_REPORTS_ROOT:-$CITYLAKE_STATE/reports}"
+export CITYLAKE_JARS_DIR="${CITYLAKE_JARS_DIR:-$CITYLAKE_PROJECT/.citylake/jars}"
+
+# Airflow: its own home and SQLite metadata DB under the state folder.
+export AIRFLOW_HOME="${AIRFLOW_HOME:-$CITYLAKE_STATE/airflow}"
+export CITYLAKE_AIRFLOW_PORT="${CITYLAKE_AIRFLOW_PORT:-8080}"
+export AIRFLOW__CORE__DAGS_FOLDER="$CITYLAKE_PROJECT/dags"
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__CORE__EXECUTOR=LocalExecutor
+# Two cores: a few tasks at a time (each Spark task is a JVM).
+export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-4}"
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="sqlite:///$AIRFLOW_HOME/airflow.db"
+export AIRFLOW__API__HOST=127.0.0.1
+export AIRFLOW__API__PORT="$CITYLAKE_AIRFLOW_PORT"
+export AIRFLOW__API__BASE_URL="http://127.0.0.1:$CITYLAKE_AIRFLOW_PORT"
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:$CITYLAKE_AIRFLOW_PORT/execution/"
+# One local user with every right: this is a single-person, loopback-only installation.
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True
+# The embedded installation runs the dates it is asked for (backfills) instead of creating a run
+# for yesterday, whose file a laptop never receives. A production deployment leaves this True.
+export AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="${AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE:-False}"
+# Pick up DAG changes quickly.
+export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=30
+export AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL=30
+export CITYLAKE_RETRY_DELAY_SECONDS="${CITYLAKE_RETRY_DELAY_SECONDS:-60}"
+# Where Spark tasks run: change this connection to spark://host:7077, k8s://... or yarn to move
+# the same DAGs onto a cluster.
+export AIRFLOW_CONN_SPARK_DEFAULT="${AIRFLOW_CONN_SPARK_DEFAULT:-{\"conn_type\": \"spark\", \"host\": \"$CITYLAKE_SPARK_MASTER\"\}}"
+
+# Secrets shared by the Airflow components (JWT signing, session key): generated once per
+# installation into a private file, never kept in code.
+_citylake_secrets="$AIRFLOW_HOME/secrets.env"
+if [ ! -f "$_citylake_secrets" ]; then
+  mkdir -p "$AIRFLOW_HOME"
+  ( umask 077
+    printf 'export AIRFLOW__API_AUTH__JWT_SECRET=%s\nexport AIRFLOW__API__SECRET_KEY=%s\n' \
+      "$(python3 -c 'import secrets; print(secrets.token_hex(32))')" \
+      "$(python3 -c 'import secrets; print(secrets.token_hex(32))')" > "$_citylake_secrets" )
+fi
+# shellcheck disable=SC1090
+source "$_citylake_secrets"
+unset _citylake_secrets

@@ -1,0 +1,110 @@
+"""What every citylake DAG shares: default arguments, the failure callback and the Spark task.
+
+Imported by DAG files at parse time, so it imports nothing heavy (no pyspark, no Great Expectations)
+and does no I/O at import; settings are read when a task runs, in the worker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+
+from jobs.settings import PROJECT_ROOT, load_settings, settings_environment
+
+OWNER = "citylake-data-eng"
+SPARK_CONN_ID = "spark_default"
+JOB_RUNNER = PROJECT_ROOT / "jobs" / "run.py"
+# Great Expectations suites, read by the Spark driver (client mode: on the Airflow worker).
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+# Built by `make setup` from jobs/: the code a cluster's executors (and a remote driver) import.
+JOBS_ARCHIVE = PROJECT_ROOT / "build" / "jobs.zip"
+
+log = logging.getLogger(__name__)
+
+
+def record_failure(context) -> None:
+    """Failure callback: one alert line per failed task in ``<reports_root>/alerts.jsonl``.
+
+    It names the DAG, task, run and the error, never task arguments (they could hold secrets).
+    """
+    task_instance = context.get("task_instance") or context.get("ti")
+    alert = {
+        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "dag_id": getattr(task_instance, "dag_id", None),
+        "task_id": getattr(task_instance, "task_id", None),
+        "run_id": context.get("run_id"),
+        "try_number": getattr(task_instance, "try_number", None),
+        "error": str(context.get("exception") or "")[:2000],
+    }
+    log.error("citylake alert: %s", json.dumps(alert))
+    try:
+        reports = Path(load_settings().reports_root)
+        reports.mkdir(parents=True, exist_ok=True)
+        with open(reports / "alerts.jsonl", "a") as alerts:
+            alerts.write(json.dumps(alert) + "\n")
+    except Exception:  # an alert that cannot be written must not hide the task's own error
+        log.exception("could not write the alert file")
+
+
+def default_args(retries: int = 2) -> dict:
+    """Owner, retries and the failure callback every task carries."""
+    return {
+        "owner": OWNER,
+        "retries": retries,
+        "retry_delay": timedelta(seconds=int(os.environ.get("CITYLAKE_RETRY_DELAY_SECONDS", "60"))),
+        "on_failure_callback": record_failure,
+    }
+
+
+class CitylakeSparkSubmitOperator(SparkSubmitOperator):
+    """``SparkSubmitOperator`` that adds citylake's Spark configuration when the task runs.
+
+    The configuration (JAR paths, Delta, catalog) is built from the worker's settings at execute
+    time, not at parse time, and the master comes from the ``spark_default`` connection, so pointing
+    that connection at ``spark://``, ``k8s://`` or YARN moves the same DAG onto a cluster.
+    """
+
+    def execute(self, context):
+        from jobs.spark_config import spark_conf
+
+        settings = load_settings()
+        self.conf = {
+            **spark_conf(settings),
+            # The driver's Python: the one Airflow runs in, where the project is installed.
+            "spark.pyspark.python": sys.executable,
+            **(self.conf or {}),
+        }
+        # The job reads exactly the worker's resolved settings (paths, not secrets: the settings only
+        # name where the pseudonymisation key is, never the key).
+        self.env_vars = {
+            **settings_environment(settings),
+            "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
+            **(self.env_vars or {}),
+        }
+        return super().execute(context)
+
+
+def spark_job_task(task_id: str, job: str, *job_args: str, **operator_kwargs) -> CitylakeSparkSubmitOperator:
+    """A task that submits ``jobs/run.py <job> <job_args>`` with the job code on ``--py-files``."""
+    return CitylakeSparkSubmitOperator(
+        task_id=task_id,
+        conn_id=SPARK_CONN_ID,
+        application=str(JOB_RUNNER),
+        py_files=str(JOBS_ARCHIVE),
+        name=f"citylake-{job}-{task_id}",
+        application_args=[
+            job,
+            *job_args,
+            "--expectations-dir", str(EXPECTATIONS_DIR),
+            "--run-id", "{{ run_id }}",
+            "--dag-id", "{{ dag.dag_id }}",
+            "--task-id", task_id,
+        ],
+        **operator_kwargs,
+    )

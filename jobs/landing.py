@@ -1,0 +1,206 @@
+"""Landing: put a delivered raw file, unchanged, into the landing zone and record it in the manifest.
+
+Runs in the Airflow worker without Spark: it only copies bytes and counts records. The manifest has one
+JSON document per file content (keyed by sha256), so re-delivering the same file, under any name or
+on any day, is detected and is a no-op. On S3 the copy goes through boto3; locally it is a file copy.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from jobs.settings import Settings
+
+_CHUNK = 1 << 20
+
+
+class LandingError(RuntimeError):
+    """A delivered file cannot be landed; the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """What the lake knows about one delivered file."""
+
+    source: str
+    file_name: str
+    logical_date: str
+    size_bytes: int
+    sha256: str
+    rows: int
+    received_at: str
+    landed_path: str
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+def inspect_csv(path: Path, required_columns: tuple[str, ...]) -> tuple[int, str, int]:
+    """Size, sha256 and data-record count of a CSV file whose header must hold ``required_columns``."""
+    if not path.is_file():
+        raise LandingError(f"{path}: file is missing")
+    try:
+        digest = hashlib.sha256()
+        with open(path, "rb") as raw:
+            for chunk in iter(lambda: raw.read(_CHUNK), b""):
+                digest.update(chunk)
+        with open(path, newline="", encoding="utf-8") as text:
+            reader = csv.reader(text)
+            header = next(reader, None)
+            if header is None:
+                raise LandingError(f"{path}: file is empty (no header row)")
+            missing = [column for column in required_columns if column not in header]
+            if missing:
+                raise LandingError(f"{path}: header lacks required column(s) {missing}")
+            rows = sum(1 for _ in reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise LandingError(f"{path}: cannot be read: {error}") from error
+    if rows == 0:
+        raise LandingError(f"{path}: file has a header but no data rows")
+    return path.stat().st_size, digest.hexdigest(), rows
+
+
+def deliveries(settings: Settings, source: str, logical_date: str) -> list[Path]:
+    """The files delivered for one source and day: ``<inbox>/<source>/<logical_date>/*``."""
+    folder = Path(settings.inbox_root) / source / logical_date
+    files = sorted(path for path in folder.glob("*") if path.is_file() and not path.name.startswith("."))
+    if not files:
+        raise LandingError(f"{folder}: no file delivered for {source} on {logical_date}")
+    return files
+
+
+def land_file(
+    settings: Settings, source: str, logical_date: str, path: Path, required_columns: tuple[str, ...]
+) -> tuple[ManifestEntry, bool]:
+    """Land one file; returns its manifest entry and whether it was new (False for a re-delivery)."""
+    size, sha256, rows = inspect_csv(path, required_columns)
+    store = _store_for(settings.landing_root)
+    manifest_key = f"_manifest/{source}/{sha256}.json"
+    existing = store.read_text(manifest_key)
+    if existing is not None:
+        return ManifestEntry(**json.loads(existing)), False
+    landed_key = f"{source}/{logical_date}/{path.name}"
+    store.put_file(landed_key, path)
+    entry = ManifestEntry(
+        source=source,
+        file_name=path.name,
+        logical_date=logical_date,
+        size_bytes=size,
+        sha256=sha256,
+        rows=rows,
+        received_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        landed_path=store.uri(landed_key),
+    )
+    # The manifest entry is written last: a crash before it leaves a file that the retry lands again.
+    store.put_text(manifest_key, entry.to_json())
+    return entry, True
+
+
+def manifest_entries(settings: Settings, source: str, logical_date: str) -> list[ManifestEntry]:
+    """The manifest entries of every file landed for one source and day."""
+    store = _store_for(settings.landing_root)
+    entries = [ManifestEntry(**json.loads(text)) for text in store.read_all(f"_manifest/{source}/")]
+    return sorted((entry for entry in entries if entry.logical_date == logical_date), key=lambda e: e.file_name)
+
+
+class _LocalStore:
+    def __init__(self, root: str):
+        self.root = Path(root.removeprefix("file://"))
+
+    def uri(self, key: str) -> str:
+        return str(self.root / key)
+
+    def read_text(self, key: str) -> str | None:
+        target = self.root / key
+        return target.read_text() if target.exists() else None
+
+    def read_all(self, prefix: str) -> list[str]:
+        folder = self.root / prefix
+        return [path.read_text() for path in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+
+    def put_file(self, key: str, path: Path) -> None:
+        target = self.root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._atomic(target, lambda tmp: shutil.copyfile(path, tmp))
+
+    def put_text(self, key: str, text: str) -> None:
+        target = self.root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._atomic(target, lambda tmp: Path(tmp).write_text(text))
+
+    @staticmethod
+    def _atomic(target: Path, write) -> None:
+        # Write beside the target and rename, so a reader never sees half a file.
+        handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        os.close(handle)
+        try:
+            write(tmp)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+class _S3Store:
+    """The landing zone on S3 (``s3a://bucket/prefix``); endpoint and credentials come from the environment."""
+
+    def __init__(self, root: str):
+        import boto3
+
+        bucket_and_prefix = root.removeprefix("s3a://")
+        self.bucket, _, prefix = bucket_and_prefix.partition("/")
+        self.prefix = prefix.strip("/")
+        self.client = boto3.client("s3")
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def uri(self, key: str) -> str:
+        return f"s3a://{self.bucket}/{self._key(key)}"
+
+    def read_text(self, key: str) -> str | None:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read().decode()
+        except self.client.exceptions.NoSuchKey:
+            return None
+
+    def read_all(self, prefix: str) -> list[str]:
+        texts = []
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
+            for item in page.get("Contents", []):
+                texts.append(self.client.get_object(Bucket=self.bucket, Key=item["Key"])["Body"].read().decode())
+        return texts
+
+    def put_file(self, key: str, path: Path) -> None:
+        self.client.upload_file(str(path), self.bucket, self._key(key))
+
+    def put_text(self, key: str, text: str) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=text.encode())
+
+
+def _store_for(root: str):
+    return _S3Store(root) if root.startswith("s3a://") else _LocalStore(root)
+
+
+def land_deliveries(source: str, logical_date: str, required_columns: tuple[str, ...]) -> list[dict]:
+    """Land every file delivered for ``source`` on ``logical_date``; the Airflow task's body.
+
+    Returns what was landed (names, sizes, hashes, row counts: nothing secret) for XCom and the log.
+    """
+    from jobs.settings import load_settings
+
+    settings = load_settings()
+    landed = []
+    for path in deliveries(settings, source, logical_date):
+        entry, is_new = land_file(settings, source, logical_date, path, required_columns)
+        landed.append({"file_name": entry.file_name, "sha256": entry.sha256, "rows": entry.rows, "new": is_new})
+    return landed

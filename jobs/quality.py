@@ -1,0 +1,125 @@
+"""Great Expectations suites, run inside the Spark job on the batch, with results kept as data.
+
+A suite is a Great Expectations ``ExpectationSuite`` JSON file in ``expectations/``. Each expectation
+carries ``meta.severity``: ``critical`` stops the batch before anything is published, ``warning`` is
+recorded and the batch goes on. Results are reduced to counts and observed values, never row samples,
+so personal data does not travel into results or logs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+SEVERITIES = ("critical", "warning")
+
+# Counts and observed values only: BASIC without partial_unexpected values keeps rows out of results.
+RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0, "include_unexpected_rows": False}
+
+
+class SuiteError(ValueError):
+    """A suite file is malformed; the message names the file."""
+
+
+class CriticalExpectationFailed(RuntimeError):
+    """A critical expectation failed: the batch must not be published."""
+
+
+@dataclass(frozen=True)
+class ExpectationResult:
+    """One expectation's verdict and the evidence an auditor needs."""
+
+    suite: str
+    expectation_type: str
+    column: str | None
+    severity: str
+    success: bool
+    observed_value: str | None
+    unexpected_count: int | None
+    unexpected_percent: float | None
+    exception: str | None
+
+
+def load_suite(path: Path):
+    """Read and check a suite file; an unknown expectation type or a missing severity names the file."""
+    import great_expectations as gx
+
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise SuiteError(f"{path}: cannot read suite: {error}") from error
+    for position, expectation in enumerate(document.get("expectations", [])):
+        severity = (expectation.get("meta") or {}).get("severity")
+        if severity not in SEVERITIES:
+            raise SuiteError(f"{path}: expectation #{position} ({expectation.get('type')}) has severity {severity!r}; use one of {SEVERITIES}")
+    try:
+        return gx.ExpectationSuite(**document)
+    except Exception as error:  # GE raises several types for unknown expectation types and bad kwargs
+        raise SuiteError(f"{path}: invalid suite: {error}") from error
+
+
+def validate(df, suite_path: Path) -> list[ExpectationResult]:
+    """Validate ``df`` (persisted by the caller, so each expectation does not re-read the source)."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    suite = load_suite(suite_path)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # they would flood task logs
+    batch = (
+        context.data_sources.add_spark(name="citylake")
+        .add_dataframe_asset(name=suite.name)
+        .add_batch_definition_whole_dataframe("batch")
+        .get_batch(batch_parameters={"dataframe": df})
+    )
+    suite = context.suites.add(suite)
+    outcome = batch.validate(suite, result_format=RESULT_FORMAT)
+    return [_result(suite.name, result) for result in outcome.results]
+
+
+def _result(suite_name: str, result) -> ExpectationResult:
+    config = result.expectation_config
+    kwargs = config.kwargs
+    column = kwargs.get("column") or ",".join(str(kwargs[key]) for key in ("column_A", "column_B") if key in kwargs) or None
+    details = result.result or {}
+    observed = details.get("observed_value")
+    return ExpectationResult(
+        suite=suite_name,
+        expectation_type=config.type,
+        column=column,
+        severity=(config.meta or {}).get("severity", "critical"),
+        success=bool(result.success),
+        observed_value=None if observed is None else json.dumps(observed, default=str),
+        unexpected_count=details.get("unexpected_count"),
+        unexpected_percent=details.get("unexpected_percent"),
+        exception=_exception_message(result.exception_info),
+    )
+
+
+def _exception_message(info) -> str | None:
+    """GE reports a check that could not run (say, its column is missing) as exception info."""
+    if not info:
+        return None
+    if isinstance(info, dict) and "exception_message" in info:
+        return info["exception_message"] if info.get("raised_exception") else None
+    messages = [message for value in (info.values() if isinstance(info, dict) else []) if (message := _exception_message(value))]
+    return "; ".join(messages) or None
+
+
+def critical_failures(results: list[ExpectationResult]) -> list[ExpectationResult]:
+    """Results that block publication: failed critical expectations and checks that could not run."""
+    return [result for result in results if not result.success and (result.severity == "critical" or result.exception)]
+
+
+def describe_failure(table: str, batch_id: str, failures: list[ExpectationResult]) -> str:
+    """The message a failed gate raises: table, batch, expectation and what was observed."""
+    lines = [f"{table}: batch {batch_id} failed {len(failures)} critical expectation(s):"]
+    for failure in failures:
+        evidence = failure.exception or (
+            f"unexpected {failure.unexpected_count} ({failure.unexpected_percent:.2f}%)"
+            if failure.unexpected_count is not None and failure.unexpected_percent is not None
+            else f"observed {failure.observed_value}"
+        )
+        lines.append(f"  - {failure.suite}: {failure.expectation_type}({failure.column}): {evidence}")
+    return "\n".join(lines)
