@@ -30,7 +30,11 @@ def register_catalog(spark: SparkSession, settings: Settings) -> list[str]:
     registered = []
     for zone in ZONES:
         zone_path = settings.zone_path(zone)
-        spark.sql(f"CREATE DATABASE IF NOT EXISTS {zone} LOCATION '{zone_path}'")
+        if spark.catalog.databaseExists(zone):
+            # Never DROP a zone database: Spark's in-memory catalog deletes its folder. Re-point it instead.
+            spark.sql(f"ALTER DATABASE {zone} SET LOCATION '{zone_path}'")
+        else:
+            spark.sql(f"CREATE DATABASE {zone} LOCATION '{zone_path}'")
         path = jvm.org.apache.hadoop.fs.Path(zone_path)
         filesystem = path.getFileSystem(hadoop_conf)
         if not filesystem.exists(path):

@@ -49,14 +49,20 @@ def load_suite(path: Path):
         document = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as error:
         raise SuiteError(f"{path}: cannot read suite: {error}") from error
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    expectations = []
     for position, expectation in enumerate(document.get("expectations", [])):
+        described = f"{path}: expectation #{position} ({expectation.get('type')})"
         severity = (expectation.get("meta") or {}).get("severity")
         if severity not in SEVERITIES:
-            raise SuiteError(f"{path}: expectation #{position} ({expectation.get('type')}) has severity {severity!r}; use one of {SEVERITIES}")
-    try:
-        return gx.ExpectationSuite(**document)
-    except Exception as error:  # GE raises several types for unknown expectation types and bad kwargs
-        raise SuiteError(f"{path}: invalid suite: {error}") from error
+            raise SuiteError(f"{described} has severity {severity!r}; use one of {SEVERITIES}")
+        # Built one by one: ExpectationSuite(...) would log and silently drop an unknown type.
+        try:
+            expectations.append(ExpectationConfiguration(**expectation).to_domain_obj())
+        except Exception as error:  # GE raises several types for unknown types and bad kwargs
+            raise SuiteError(f"{described} is invalid: {error}") from error
+    return gx.ExpectationSuite(name=document.get("name") or path.stem, expectations=expectations, meta=document.get("meta"))
 
 
 def validate(df, suite_path: Path) -> list[ExpectationResult]:

@@ -85,4 +85,7 @@ def build_session(settings: Settings, app_name: str, extra_conf: dict[str, str] 
         builder = builder.master(settings.spark_master)
     for key, value in {**spark_conf(settings), **(extra_conf or {})}.items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    spark = builder.getOrCreate()
+    # Spark's INFO lines (one per Delta snapshot) would bury the job's own log in Airflow.
+    spark.sparkContext.setLogLevel(os.environ.get("CITYLAKE_SPARK_LOG_LEVEL", "WARN"))
+    return spark

@@ -1,0 +1,65 @@
+"""Shared fixtures: one local Spark session for the whole run, and settings pointing at a temporary lake."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from jobs.settings import PROJECT_ROOT, Settings, load_settings
+
+SAMPLE_311 = PROJECT_ROOT / "tests" / "data" / "nyc_311" / "nyc311_2022-05-01_first924.csv"
+
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+def make_settings(root: Path, **overrides: str) -> Settings:
+    """Settings for a lake, landing zone, inbox and reports under ``root``."""
+    environment = {
+        "CITYLAKE_LAKE_ROOT": str(root / "lake"),
+        "CITYLAKE_INBOX_ROOT": str(root / "inbox"),
+        "CITYLAKE_REPORTS_ROOT": str(root / "reports"),
+        "CITYLAKE_SPARK_MASTER": "local[2]",
+        "CITYLAKE_JARS_DIR": os.environ.get("CITYLAKE_JARS_DIR", str(PROJECT_ROOT / ".citylake" / "jars")),
+    }
+    environment.update(overrides)
+    return load_settings(environment)
+
+
+@pytest.fixture(scope="session")
+def spark_settings(tmp_path_factory) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("spark-lake"))
+
+
+@pytest.fixture(scope="session")
+def spark(spark_settings):
+    """The one Spark session of the test run: local[2], 2 shuffle partitions, UTC."""
+    from jobs.spark_config import build_session
+
+    os.environ["CITYLAKE_SHUFFLE_PARTITIONS"] = "2"
+    session = build_session(spark_settings, "citylake-tests")
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """A fresh lake per test (the shared session writes where these settings point)."""
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def lake(spark, settings):
+    """The shared session's catalog pointed at this test's fresh lake.
+
+    Tables are unregistered (they are external: their data stays) so names resolve to this lake.
+    """
+    from jobs import lake as lake_module
+
+    for zone in lake_module.ZONES:
+        if spark.catalog.databaseExists(zone):
+            for table in spark.catalog.listTables(zone):
+                spark.sql(f"DROP TABLE IF EXISTS {zone}.`{table.name}`")
+    lake_module.register_catalog(spark, settings)
+    return settings

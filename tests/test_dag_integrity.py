@@ -1,0 +1,70 @@
+"""DAG integrity: the expected DAGs load with no import error and follow the house policy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from jobs.settings import PROJECT_ROOT
+
+DAGS_FOLDER = PROJECT_ROOT / "dags"
+EXPECTED_DAG_IDS = {"nyc311_daily"}
+# Parsing the whole folder in a fresh interpreter, Airflow's import included, must stay cheap.
+MAX_PARSE_SECONDS = 10.0
+
+
+@pytest.fixture(scope="module")
+def dagbag(tmp_path_factory):
+    os.environ.setdefault("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow-home")))
+    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS_FOLDER))
+
+
+def test_the_dag_folder_imports_without_errors(dagbag):
+    assert dagbag.import_errors == {}
+
+
+def test_exactly_the_expected_dags_exist(dagbag):
+    assert set(dagbag.dag_ids) == EXPECTED_DAG_IDS
+
+
+@pytest.mark.parametrize("dag_id", sorted(EXPECTED_DAG_IDS))
+def test_every_dag_follows_the_policy(dagbag, dag_id):
+    dag = dagbag.dags[dag_id]
+    assert dag.doc_md and "When it fails" in dag.doc_md
+    assert dag.tags
+    for task in dag.tasks:
+        assert task.owner == "citylake-data-eng", task.task_id
+        assert task.retries >= 1, task.task_id
+        assert task.on_failure_callback, task.task_id
+
+
+def test_spark_tasks_take_the_logical_date_from_the_template(dagbag):
+    task = dagbag.dags["nyc311_daily"].get_task("bronze_to_gold")
+    assert task._conn_id == "spark_default"
+    assert "{{ ds }}" in task.application_args
+    assert str(task.py_files).endswith("build/jobs.zip")
+
+
+def test_parsing_the_dag_folder_is_fast_and_imports_no_heavy_library():
+    code = (
+        "import sys, time; start = time.perf_counter();"
+        "from airflow.dag_processing.dagbag import DagBag;"
+        f"bag = DagBag(dag_folder={str(DAGS_FOLDER)!r});"
+        "assert not bag.import_errors, bag.import_errors;"
+        "print(time.perf_counter() - start);"
+        "heavy = [m for m in ('pyspark', 'great_expectations', 'delta', 'boto3', 'pandas') if m in sys.modules];"
+        "assert not heavy, heavy"
+    )
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    parse_seconds = float(result.stdout.strip().splitlines()[-1])
+    print(f"DAG folder parsed in {parse_seconds:.2f} s ({time.perf_counter() - started:.2f} s with interpreter start)")
+    assert parse_seconds < MAX_PARSE_SECONDS

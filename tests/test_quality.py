@@ -1,0 +1,79 @@
+"""Great Expectations suites: every suite in expectations/ loads, and results carry counts, not rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jobs import quality
+from jobs.settings import PROJECT_ROOT
+
+SUITES = sorted((PROJECT_ROOT / "expectations").glob("*.json"))
+
+
+def test_there_are_suites():
+    assert SUITES
+
+
+@pytest.mark.parametrize("suite_path", SUITES, ids=lambda path: path.name)
+def test_every_suite_in_the_repository_loads_with_a_severity_on_every_expectation(suite_path):
+    suite = quality.load_suite(suite_path)
+    assert suite.expectations
+    assert all(expectation.meta["severity"] in quality.SEVERITIES for expectation in suite.expectations)
+
+
+def write_suite(tmp_path: Path, expectations: list[dict]) -> Path:
+    path = tmp_path / "suite.json"
+    path.write_text(json.dumps({"name": "test_suite", "expectations": expectations}))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "cannot read suite"),
+        (json.dumps({"name": "s", "expectations": [{"type": "expect_the_impossible", "kwargs": {}, "meta": {"severity": "critical"}}]}), "is invalid"),
+        (json.dumps({"name": "s", "expectations": [{"type": "expect_column_to_exist", "kwargs": {"column": "a"}}]}), "severity None"),
+    ],
+)
+def test_a_malformed_suite_names_the_file(tmp_path, content, message):
+    path = tmp_path / "broken.json"
+    path.write_text(content)
+    with pytest.raises(quality.SuiteError, match=message) as error:
+        quality.load_suite(path)
+    assert str(path) in str(error.value)
+
+
+def test_results_keep_counts_and_severities_and_a_missing_column_is_a_critical_failure(spark, tmp_path):
+    df = spark.createDataFrame([(1, "a"), (2, None), (2, "c")], "k long, name string")
+    suite = write_suite(
+        tmp_path,
+        [
+            {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "k"}, "meta": {"severity": "warning"}},
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "name"}, "meta": {"severity": "critical"}},
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "missing"}, "meta": {"severity": "warning"}},
+            {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}, "meta": {"severity": "critical"}},
+        ],
+    )
+    results = {(result.expectation_type, result.column): result for result in quality.validate(df, suite)}
+    unique = results[("expect_column_values_to_be_unique", "k")]
+    assert (unique.success, unique.severity, unique.unexpected_count) == (False, "warning", 2)
+    not_null = results[("expect_column_values_to_not_be_null", "name")]
+    assert (not_null.success, not_null.unexpected_count) == (False, 1)
+    assert not_null.unexpected_percent == pytest.approx(100 / 3)
+    missing = results[("expect_column_values_to_not_be_null", "missing")]
+    assert not missing.success
+    assert "missing" in (missing.exception or "")
+    assert results[("expect_table_row_count_to_be_between", None)].observed_value == "3"
+
+    failures = quality.critical_failures(list(results.values()))
+    assert {(failure.expectation_type, failure.column) for failure in failures} == {
+        ("expect_column_values_to_not_be_null", "name"),
+        ("expect_column_values_to_not_be_null", "missing"),
+    }
+    message = quality.describe_failure("silver.t", "batch-1", failures)
+    assert "silver.t: batch batch-1" in message and "unexpected 1 (33.33%)" in message
+    # No value of the data travels into the results.
+    assert all("'a'" not in json.dumps(result.__dict__) for result in results.values())

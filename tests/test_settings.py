@@ -1,0 +1,64 @@
+"""Settings: defaults, the optional file, the environment, and errors that name the bad key."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobs.settings import PROJECT_ROOT, SettingsError, load_settings, settings_environment
+
+
+def test_defaults_keep_everything_inside_the_project():
+    settings = load_settings({})
+    assert settings.lake_root == str(PROJECT_ROOT / ".citylake" / "lake")
+    assert settings.landing_root == f"{settings.lake_root}/landing"
+    assert settings.spark_master == "local[*]"
+    assert settings.table_path("gold", "service_requests_daily").endswith("/lake/gold/service_requests_daily")
+
+
+def test_the_lake_can_live_on_s3_and_the_landing_zone_follows_it():
+    settings = load_settings({"CITYLAKE_LAKE_ROOT": "s3a://city-lake/prod/"})
+    assert settings.lake_root == "s3a://city-lake/prod"
+    assert settings.landing_root == "s3a://city-lake/prod/landing"
+    assert settings.lake_on_s3
+
+
+def test_a_file_sets_values_and_the_environment_overrides_it(tmp_path):
+    config = tmp_path / "citylake.toml"
+    config.write_text('lake_root = "/data/lake"\nspark_master = "spark://10.0.0.5:7077"\n')
+    settings = load_settings({"CITYLAKE_CONFIG": str(config), "CITYLAKE_SPARK_MASTER": "local[2]"})
+    assert settings.lake_root == "/data/lake"
+    assert settings.landing_root == "/data/lake/landing"
+    assert settings.spark_master == "local[2]"
+
+
+@pytest.mark.parametrize(
+    ("environment", "named_key"),
+    [
+        ({"CITYLAKE_LAKE_ROOT": "relative/lake"}, "CITYLAKE_LAKE_ROOT"),
+        ({"CITYLAKE_LAKE_ROOT": "hdfs://nn/lake"}, "CITYLAKE_LAKE_ROOT"),
+        ({"CITYLAKE_LANDING_ROOT": "s3a://"}, "CITYLAKE_LANDING_ROOT"),
+        ({"CITYLAKE_SPARK_MASTER": "local[two]"}, "CITYLAKE_SPARK_MASTER"),
+        ({"CITYLAKE_PSEUDONYM_KEY_SOURCE": "hunter2"}, "CITYLAKE_PSEUDONYM_KEY_SOURCE"),
+        ({"CITYLAKE_INBOX_ROOT": ""}, "CITYLAKE_INBOX_ROOT"),
+    ],
+)
+def test_a_bad_setting_fails_at_start_naming_the_key(environment, named_key):
+    with pytest.raises(SettingsError, match=named_key):
+        load_settings(environment)
+
+
+def test_an_unknown_key_in_the_file_is_named(tmp_path):
+    config = tmp_path / "citylake.toml"
+    config.write_text('lake_rot = "/data/lake"\n')
+    with pytest.raises(SettingsError, match="lake_rot"):
+        load_settings({"CITYLAKE_CONFIG": str(config)})
+
+
+def test_the_key_source_is_a_reference_never_the_key():
+    settings = load_settings({"CITYLAKE_PSEUDONYM_KEY_SOURCE": "airflow-conn:citylake_pseudonym_key"})
+    assert settings.pseudonym_key_source == "airflow-conn:citylake_pseudonym_key"
+
+
+def test_settings_round_trip_through_the_environment_given_to_a_submitted_job():
+    settings = load_settings({"CITYLAKE_LAKE_ROOT": "/data/lake", "CITYLAKE_SPARK_MASTER": "yarn"})
+    assert load_settings(settings_environment(settings)) == settings
