@@ -13,7 +13,7 @@ setup: $(VENV)/.installed $(JARS)/.resolved build/jobs.zip
 # Python packages: exactly the tested lock, then the project itself (editable, no dependency resolution).
 $(VENV)/.installed: requirements.lock setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip==26.3
+	$(BIN)/pip install --quiet --upgrade pip==26.3 setuptools==84.2.1 wheel==0.48.0
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@

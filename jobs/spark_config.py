@@ -56,6 +56,8 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         # Retries belong to Airflow: one attempt per submission, so "how many times did this run" has one answer.
         "spark.yarn.maxAppAttempts": "1",
     }
+    if _uses_s3(settings):
+        conf.update(_s3_conf())
     if settings.spark_master.startswith("local"):
         # On one machine: no web UI (it would bind every interface and costs start-up time) and few
         # shuffle partitions, since the batches are small and there are only a few cores.
@@ -69,6 +71,27 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         conf["spark.ui.showConsoleProgress"] = "false"
         conf["spark.driver.host"] = "127.0.0.1"
         conf["spark.driver.bindAddress"] = "127.0.0.1"
+    return conf
+
+
+def _s3_conf() -> dict[str, str]:
+    """s3a settings shared with boto3: one endpoint variable (AWS_ENDPOINT_URL) for both clients.
+
+    Credentials are not configured here: s3a's default chain reads AWS_ACCESS_KEY_ID and
+    AWS_SECRET_ACCESS_KEY from the environment (or an instance profile), so keys never enter the conf.
+    """
+    conf = {
+        # Delta's default S3 log store assumes one writer per table at a time, which Airflow's
+        # max_active_runs=1 per source DAG guarantees (see README).
+        "spark.hadoop.fs.s3a.connection.timeout": "30000",
+        "spark.hadoop.fs.s3a.attempts.maximum": "3",
+    }
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        # An S3-compatible server (SeaweedFS, MinIO) serves buckets as paths, not host names.
+        conf["spark.hadoop.fs.s3a.endpoint"] = endpoint
+        conf["spark.hadoop.fs.s3a.path.style.access"] = "true"
+        conf["spark.hadoop.fs.s3a.connection.ssl.enabled"] = str(endpoint.startswith("https")).lower()
     return conf
 
 

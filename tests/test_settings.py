@@ -62,3 +62,25 @@ def test_the_key_source_is_a_reference_never_the_key():
 def test_settings_round_trip_through_the_environment_given_to_a_submitted_job():
     settings = load_settings({"CITYLAKE_LAKE_ROOT": "/data/lake", "CITYLAKE_SPARK_MASTER": "yarn"})
     assert load_settings(settings_environment(settings)) == settings
+
+
+def test_spark_conf_adds_s3_jars_and_endpoint_only_for_a_lake_on_s3(monkeypatch, tmp_path):
+    from jobs.spark_config import MissingJarsError, spark_conf
+
+    jars = tmp_path / "jars"
+    jars.mkdir()
+    for name in ("delta-spark_4.2_2.13-4.4.0.jar", "delta-storage-4.4.0.jar", "hadoop-aws-3.5.0.jar", "bundle-2.35.4.jar", "analyticsaccelerator-s3-1.3.1.jar"):
+        (jars / name).write_bytes(b"")
+    local = spark_conf(load_settings({"CITYLAKE_JARS_DIR": str(jars), "CITYLAKE_LAKE_ROOT": "/data/lake"}))
+    assert "hadoop-aws" not in local["spark.jars"] and "delta-spark" in local["spark.jars"]
+    assert not any(key.startswith("spark.hadoop.fs.s3a") for key in local)
+    assert local["spark.yarn.maxAppAttempts"] == "1"
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:8333")
+    on_s3 = spark_conf(load_settings({"CITYLAKE_JARS_DIR": str(jars), "CITYLAKE_LAKE_ROOT": "s3a://lake/prod"}))
+    assert "hadoop-aws-3.5.0.jar" in on_s3["spark.jars"] and "bundle-2.35.4.jar" in on_s3["spark.jars"]
+    assert on_s3["spark.hadoop.fs.s3a.endpoint"] == "http://127.0.0.1:8333"
+    assert not any("secret" in key.lower() or "access.key" in key.lower() for key in on_s3)
+
+    with pytest.raises(MissingJarsError, match="make setup"):
+        spark_conf(load_settings({"CITYLAKE_JARS_DIR": str(tmp_path / "nowhere")}))
