@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from jobs.settings import PROJECT_ROOT, Settings, load_settings
 SAMPLE_311 = PROJECT_ROOT / "tests" / "data" / "nyc_311" / "nyc311_2022-05-01_first924.csv"
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+# py4j logs at INFO from finalizers at interpreter exit, after pytest closed its streams: the
+# resulting "Logging error" tracebacks would follow pytest's summary line.
+logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
 def make_settings(root: Path, **overrides: str) -> Settings:
@@ -49,11 +53,10 @@ def settings(tmp_path) -> Settings:
     return make_settings(tmp_path)
 
 
-@pytest.fixture
-def lake(spark, settings):
-    """The shared session's catalog pointed at this test's fresh lake.
+def point_catalog_at(spark, settings: Settings) -> None:
+    """Make table names in the shared session resolve to the lake of ``settings``.
 
-    Tables are unregistered (they are external: their data stays) so names resolve to this lake.
+    Tables are unregistered first (they are external: their data stays where it is).
     """
     from jobs import lake as lake_module
 
@@ -62,4 +65,10 @@ def lake(spark, settings):
             for table in spark.catalog.listTables(zone):
                 spark.sql(f"DROP TABLE IF EXISTS {zone}.`{table.name}`")
     lake_module.register_catalog(spark, settings)
+
+
+@pytest.fixture
+def lake(spark, settings):
+    """The shared session's catalog pointed at this test's fresh lake."""
+    point_catalog_at(spark, settings)
     return settings

@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from jobs.settings import PROJECT_ROOT
-from tests.conftest import SAMPLE_311, make_settings
+from tests.conftest import SAMPLE_311, make_settings, point_catalog_at
 
 pytestmark = pytest.mark.e2e
 
@@ -96,14 +96,7 @@ def test_the_311_dag_runs_through_the_scheduler_and_gold_matches_the_raw_file(ai
     assert result.returncode == 0, result.stdout + result.stderr
     assert "success 1" in result.stdout
 
-    from jobs import lake
-
-    settings = make_settings(state)
-    for zone in lake.ZONES:
-        if spark.catalog.databaseExists(zone):
-            for table in spark.catalog.listTables(zone):
-                spark.sql(f"DROP TABLE IF EXISTS {zone}.`{table.name}`")
-    lake.register_catalog(spark, settings)
+    point_catalog_at(spark, make_settings(state))
     gold = spark.table("gold.service_requests_daily").toPandas()
     expected = expected_gold_from_raw_csv(SAMPLE_311)
     got = gold.assign(day=gold["day"].astype(str)).set_index(["day", "borough", "theme"]).sort_index()
