@@ -35,7 +35,10 @@ def submit(settings, application: Path, *arguments: str) -> float:
     for key, value in {**spark_conf(settings), "spark.pyspark.python": sys.executable}.items():
         command += ["--conf", f"{key}={value}"]
     command += ["--py-files", str(PROJECT / "build" / "jobs.zip"), str(application), *arguments]
-    environment = {**os.environ, **settings_environment(settings), "SPARK_LOCAL_IP": "127.0.0.1"}
+    environment = {
+        **os.environ, **settings_environment(settings), "SPARK_LOCAL_IP": "127.0.0.1",
+        "PATH": f"{PROJECT / '.venv' / 'bin'}:{os.environ['PATH']}",
+    }
     started = time.perf_counter()
     subprocess.run(command, env=environment, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
@@ -59,7 +62,7 @@ def main() -> None:
                 )
             )
         start_up, job = statistics.median(noop), statistics.median(full)
-        print(f"spark-submit start-up only (start, catalog, stop): median {start_up:.1f} s  runs {[round(t, 1) for t in noop]}")
+        print(f"spark-submit start-up only (start, stop)        : median {start_up:.1f} s  runs {[round(t, 1) for t in noop]}")
         print(f"nyc311 job, one day (924 rows):                    median {job:.1f} s  runs {[round(t, 1) for t in full]}")
         print(f"start-up share of the job: {start_up / job:.2f}")
         print(f"if each of the job's 5 steps (bronze, validate, quarantine, silver, gold) were its own task: "

@@ -1,9 +1,10 @@
 """The lake's catalog and its idempotent writes.
 
 Tables live at ``<lake_root>/<zone>/<table>`` and are known to Spark as ``<zone>.<table>``. The lake's
-layout *is* the catalog: every application registers the Delta tables it finds under the zones in
-its own (in-memory) session catalog when it starts. Any number of applications (jobs, the BI SQL
-endpoint) then share one catalog without a metastore process, on a local disk and on S3 alike.
+layout *is* the catalog: an application that queries by name (the BI SQL endpoint, the summary, a
+notebook) registers the Delta tables it finds under the zones in its own in-memory session catalog.
+Any number of applications then share one catalog without a metastore process, on a local disk and
+on S3 alike. Jobs address tables by path and skip registration (a Delta log read per table).
 Production deployments that have a Hive metastore or Glue can use it instead (see README).
 
 Every write here replaces exactly what it produces (a key range with MERGE, a predicate with
@@ -48,13 +49,18 @@ def register_catalog(spark: SparkSession, settings: Settings) -> list[str]:
     return registered
 
 
+def read_table(spark: SparkSession, settings: Settings, zone: str, table: str) -> DataFrame:
+    """A table by its lake path: jobs do not need the catalog (registering costs a log read per table)."""
+    return spark.read.format("delta").load(settings.table_path(zone, table))
+
+
 def table_exists(spark: SparkSession, settings: Settings, zone: str, table: str) -> bool:
     from delta.tables import DeltaTable
 
     return DeltaTable.isDeltaTable(spark, settings.table_path(zone, table))
 
 
-def ensure_table(
+def create_table(
     spark: SparkSession,
     settings: Settings,
     zone: str,
@@ -63,15 +69,14 @@ def ensure_table(
     partition_by: tuple[str, ...] = (),
     properties: dict[str, str] | None = None,
 ) -> None:
-    """Create ``zone.table`` at its lake path with this schema if it does not exist, and register it."""
+    """Create ``zone.table`` at its lake path with table properties, unless it exists.
+
+    Only needed where a table must be created with properties (column mapping, append-only); other
+    tables are created by their first write.
+    """
     from delta.tables import DeltaTable
 
-    builder = (
-        DeltaTable.createIfNotExists(spark)
-        .tableName(f"{zone}.{table}")
-        .location(settings.table_path(zone, table))
-        .addColumns(schema)
-    )
+    builder = DeltaTable.createIfNotExists(spark).location(settings.table_path(zone, table)).addColumns(schema)
     if partition_by:
         builder = builder.partitionedBy(*partition_by)
     for key, value in (properties or {}).items():
@@ -87,17 +92,14 @@ def replace_where(
     predicate: str,
     partition_by: tuple[str, ...] = (),
 ) -> None:
-    """Atomically replace the rows of ``zone.table`` matching ``predicate`` with ``df``.
+    """Atomically replace the rows of ``zone.table`` matching ``predicate`` with ``df`` (creating the table).
 
     Delta checks that every written row matches the predicate, so a bug cannot overwrite other data.
     """
-    ensure_table(df.sparkSession, settings, zone, table, df.schema, partition_by)
-    (
-        df.write.format("delta")
-        .mode("overwrite")
-        .option("replaceWhere", predicate)
-        .save(settings.table_path(zone, table))
-    )
+    writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
+    if partition_by:
+        writer = writer.partitionBy(*partition_by)
+    writer.save(settings.table_path(zone, table))
 
 
 def merge_by_key(
@@ -112,8 +114,12 @@ def merge_by_key(
     """Upsert ``df`` into ``zone.table`` by ``keys``; existing rows change only where ``update_when`` holds."""
     from delta.tables import DeltaTable
 
-    ensure_table(df.sparkSession, settings, zone, table, df.schema, partition_by)
-    target = DeltaTable.forPath(df.sparkSession, settings.table_path(zone, table))
+    spark = df.sparkSession
+    if not table_exists(spark, settings, zone, table):
+        # The first batch creates the table; "errorifexists" keeps a concurrent creator from being overwritten.
+        df.write.format("delta").mode("errorifexists").partitionBy(*partition_by).save(settings.table_path(zone, table))
+        return
+    target = DeltaTable.forPath(spark, settings.table_path(zone, table))
     on = " AND ".join(f"target.`{key}` = source.`{key}`" for key in keys)
     (
         target.alias("target")

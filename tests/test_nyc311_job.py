@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from jobs import lake as lake_catalog
 from jobs import quality
 from jobs.audit import RunContext
 from jobs.landing import land_file
@@ -43,34 +44,36 @@ def land_and_run(spark, settings, day: str, files: list[Path], run_id: str = "ru
     job.run(spark, settings, RunContext(run_id, "nyc311_daily", "bronze_to_gold", day), SUITE)
 
 
-def table(spark, name: str):
+def table(spark, settings, name: str):
+    """A table by name, as BI would query it: jobs write by path, so register what they created."""
+    lake_catalog.register_catalog(spark, settings)
     return spark.table(name)
 
 
-def rows_of(spark, name: str, order_by: list[str]):
-    return [row.asDict() for row in spark.table(name).orderBy(*order_by).collect()]
+def rows_of(spark, settings, name: str, order_by: list[str]):
+    return [row.asDict() for row in table(spark, settings, name).orderBy(*order_by).collect()]
 
 
 def test_the_sample_is_published_reconciled_and_a_rerun_changes_nothing(spark, lake, tmp_path):
     land_and_run(spark, lake, "2022-05-01", [SAMPLE_311])
-    assert table(spark, "bronze.nyc311_service_requests").count() == 924
-    assert table(spark, "silver.service_requests").count() == 924
-    assert table(spark, "quarantine.service_requests").count() == 0
-    reconciliation = table(spark, "audit.reconciliation").first()
+    assert table(spark, lake, "bronze.nyc311_service_requests").count() == 924
+    assert table(spark, lake, "silver.service_requests").count() == 924
+    assert table(spark, lake, "quarantine.service_requests").count() == 0
+    reconciliation = table(spark, lake, "audit.reconciliation").first()
     assert (reconciliation.manifest_rows, reconciliation.bronze_rows, reconciliation.published_rows, reconciliation.balanced) == (924, 924, 924, True)
-    results = table(spark, "audit.dq_results")
+    results = table(spark, lake, "audit.dq_results")
     assert results.count() == len(quality.load_suite(SUITE).expectations)
     assert results.where("NOT success AND severity = 'critical'").count() == 0
     # Bronze keeps the delivered header names, spaces and all.
-    assert "Unique Key" in table(spark, "bronze.nyc311_service_requests").columns
+    assert "Unique Key" in table(spark, lake, "bronze.nyc311_service_requests").columns
 
-    gold_before = rows_of(spark, "gold.service_requests_daily", ["day", "borough", "theme"])
-    silver_before = rows_of(spark, "silver.service_requests", ["request_id"])
+    gold_before = rows_of(spark, lake, "gold.service_requests_daily", ["day", "borough", "theme"])
+    silver_before = rows_of(spark, lake, "silver.service_requests", ["request_id"])
     land_and_run(spark, lake, "2022-05-01", [SAMPLE_311])  # Airflow "clear and rerun" of the same run
-    assert rows_of(spark, "gold.service_requests_daily", ["day", "borough", "theme"]) == gold_before
-    assert rows_of(spark, "silver.service_requests", ["request_id"]) == silver_before
-    assert table(spark, "bronze.nyc311_service_requests").count() == 924
-    assert table(spark, "audit.reconciliation").count() == 1
+    assert rows_of(spark, lake, "gold.service_requests_daily", ["day", "borough", "theme"]) == gold_before
+    assert rows_of(spark, lake, "silver.service_requests", ["request_id"]) == silver_before
+    assert table(spark, lake, "bronze.nyc311_service_requests").count() == 924
+    assert table(spark, lake, "audit.reconciliation").count() == 1
 
 
 def test_bad_rows_are_quarantined_with_their_reasons_and_rows_reconcile(spark, lake, tmp_path):
@@ -84,14 +87,14 @@ def test_bad_rows_are_quarantined_with_their_reasons_and_rows_reconcile(spark, l
     dirty = write_csv(tmp_path / "nyc311_dirty.csv", header, rows, extra_lines=["99999999,only,three"])
 
     land_and_run(spark, lake, "2022-05-01", [dirty])
-    reasons = {row.rule_id: row for row in table(spark, "quarantine.service_requests").collect()}
+    reasons = {row.rule_id: row for row in table(spark, lake, "quarantine.service_requests").collect()}
     assert set(reasons) == {"key_missing", "created_unparseable", "closed_before_created", "coordinates_invalid", "duplicate_key_in_file", "malformed_row"}
     assert reasons["malformed_row"].raw_record.startswith("99999999,only,three")
     assert all(row._source_file == "nyc311_dirty.csv" for row in reasons.values())
-    check = table(spark, "audit.reconciliation").first()
+    check = table(spark, lake, "audit.reconciliation").first()
     assert check.manifest_rows == check.bronze_rows == 102
     assert (check.published_rows, check.quarantined_rows, check.balanced) == (96, 6, True)
-    assert table(spark, "silver.service_requests").count() == 96
+    assert table(spark, lake, "silver.service_requests").count() == 96
 
 
 def test_a_later_delivery_closes_a_request_and_gold_follows(spark, lake, tmp_path):
@@ -100,7 +103,7 @@ def test_a_later_delivery_closes_a_request_and_gold_follows(spark, lake, tmp_pat
     open_row = next(row for row in rows if not row[position[raw.CLOSED_DATE]])
     request_id = int(open_row[position[raw.UNIQUE_KEY]])
     land_and_run(spark, lake, "2022-05-01", [write_csv(tmp_path / "day1.csv", header, rows)])
-    still_open_day1 = table(spark, "gold.service_requests_daily").where("day = '2022-05-01'").groupBy().sum("still_open_end_of_day").first()[0]
+    still_open_day1 = table(spark, lake, "gold.service_requests_daily").where("day = '2022-05-01'").groupBy().sum("still_open_end_of_day").first()[0]
 
     update = list(open_row)
     update[position[raw.CLOSED_DATE]] = "05/02/2022 09:00:00 AM"
@@ -108,13 +111,13 @@ def test_a_later_delivery_closes_a_request_and_gold_follows(spark, lake, tmp_pat
     update[position[raw.RESOLUTION_UPDATED]] = "05/02/2022 09:00:00 AM"
     land_and_run(spark, lake, "2022-05-02", [write_csv(tmp_path / "day2.csv", header, [update])], run_id="run-2")
 
-    silver = table(spark, "silver.service_requests").where(f"request_id = {request_id}").first()
+    silver = table(spark, lake, "silver.service_requests").where(f"request_id = {request_id}").first()
     assert (silver.status, str(silver.closed_date)) == ("Closed", "2022-05-02")
-    assert table(spark, "silver.service_requests").count() == 30
-    gold = {str(row.day): row for row in table(spark, "gold.service_requests_daily").where(f"borough = '{silver.borough}' AND theme = '{silver.theme}'").collect()}
+    assert table(spark, lake, "silver.service_requests").count() == 30
+    gold = {str(row.day): row for row in table(spark, lake, "gold.service_requests_daily").where(f"borough = '{silver.borough}' AND theme = '{silver.theme}'").collect()}
     assert gold["2022-05-02"].requests_closed == 1
     # The request was still open at the end of May 1st; day 1's figure does not change.
-    assert table(spark, "gold.service_requests_daily").where("day = '2022-05-01'").groupBy().sum("still_open_end_of_day").first()[0] == still_open_day1
+    assert table(spark, lake, "gold.service_requests_daily").where("day = '2022-05-01'").groupBy().sum("still_open_end_of_day").first()[0] == still_open_day1
 
 
 def test_a_critical_failure_publishes_nothing_and_names_the_expectation(spark, lake, tmp_path):
@@ -127,9 +130,10 @@ def test_a_critical_failure_publishes_nothing_and_names_the_expectation(spark, l
     with pytest.raises(quality.CriticalExpectationFailed, match=r"expect_column_values_to_not_be_null\(created_at\): unexpected 20") as error:
         land_and_run(spark, lake, "2022-05-01", [broken])
     assert "nyc311_iso_dates.csv" in str(error.value)
+    lake_catalog.register_catalog(spark, lake)
     assert not spark.catalog.tableExists("silver.service_requests")
     assert not spark.catalog.tableExists("gold.service_requests_daily")
-    failed = table(spark, "audit.dq_results").where("NOT success").collect()
+    failed = table(spark, lake, "audit.dq_results").where("NOT success").collect()
     assert [(row.column_name, row.severity) for row in failed] == [("created_at", "critical")]
 
 

@@ -63,7 +63,7 @@ def batch_id_of(entry: ManifestEntry) -> str:
 def ingest_bronze(spark: SparkSession, settings: Settings, entry: ManifestEntry) -> None:
     """Append a landed file to bronze, every column a string as delivered; a no-op if already there."""
     batch_id = batch_id_of(entry)
-    if lake.table_exists(spark, settings, *BRONZE) and spark.table(".".join(BRONZE)).where(F.col("_batch_id") == batch_id).limit(1).count():
+    if lake.table_exists(spark, settings, *BRONZE) and _bronze_batch(spark, settings, entry).limit(1).count():
         log.info("bronze already holds %s (%s): skipped", entry.file_name, batch_id)
         return
     header = spark.read.option("header", True).option("inferSchema", False).csv(entry.landed_path).columns
@@ -87,16 +87,23 @@ def ingest_bronze(spark: SparkSession, settings: Settings, entry: ManifestEntry)
         F.lit(datetime.now(timezone.utc).replace(tzinfo=None)).cast("timestamp").alias("_ingested_at"),
         F.lit(entry.logical_date).cast("date").alias("_logical_date"),
     )
-    lake.ensure_table(spark, settings, *BRONZE, bronze_batch.schema, ("_logical_date",), BRONZE_PROPERTIES)
+    lake.create_table(spark, settings, *BRONZE, bronze_batch.schema, ("_logical_date",), BRONZE_PROPERTIES)
     # mergeSchema: a delivery may add columns; bronze keeps them (earlier rows read them as NULL).
     bronze_batch.write.format("delta").mode("append").option("mergeSchema", "true").save(settings.table_path(*BRONZE))
+
+
+def _bronze_batch(spark: SparkSession, settings: Settings, entry: ManifestEntry) -> DataFrame:
+    # The partition filter prunes the read to the delivery's day.
+    return lake.read_table(spark, settings, *BRONZE).where(
+        (F.col("_logical_date") == F.lit(entry.logical_date).cast("date")) & (F.col("_batch_id") == batch_id_of(entry))
+    )
 
 
 def process_file(spark: SparkSession, settings: Settings, run: RunContext, entry: ManifestEntry, suite_path: Path) -> DataFrame:
     """Bronze -> validate -> quarantine + silver for one file; returns the silver rows it published."""
     ingest_bronze(spark, settings, entry)
     batch_id = batch_id_of(entry)
-    bronze_batch = spark.table(".".join(BRONZE)).where(F.col("_batch_id") == batch_id)
+    bronze_batch = _bronze_batch(spark, settings, entry)
     typed = transforms.typed_requests(bronze_batch).persist()
     try:
         results = quality.validate(typed, suite_path)
@@ -138,17 +145,16 @@ def publish_gold(spark: SparkSession, settings: Settings, silver_batches: list[D
     first_day = min(span[0] for span in spans)
     last_day = max(span[1] for span in spans)
     if lake.table_exists(spark, settings, *GOLD):
-        latest_in_gold = spark.table(".".join(GOLD)).agg(F.max("day")).first()[0]
+        latest_in_gold = lake.read_table(spark, settings, *GOLD).agg(F.max("day")).first()[0]
         if latest_in_gold and latest_in_gold > last_day:
             last_day = latest_in_gold
-    daily = transforms.service_requests_daily(spark.table(".".join(SILVER)), first_day, last_day)
+    daily = transforms.service_requests_daily(lake.read_table(spark, settings, *SILVER), first_day, last_day)
     lake.replace_where(daily, settings, *GOLD, f"day BETWEEN '{first_day}' AND '{last_day}'")
     log.info("gold %s: days %s..%s replaced", ".".join(GOLD), first_day, last_day)
 
 
 def run(spark: SparkSession, settings: Settings, run_context: RunContext, suite_path: Path) -> None:
     """All Spark steps for one logical date."""
-    lake.register_catalog(spark, settings)
     entries = manifest_entries(settings, raw.SOURCE, run_context.logical_date)
     if not entries:
         raise DeliveryError(f"{settings.landing_root}/_manifest/{raw.SOURCE}: nothing landed for {run_context.logical_date}")
