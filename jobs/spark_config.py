@@ -83,8 +83,13 @@ def _s3_conf() -> dict[str, str]:
     conf = {
         # Delta's default S3 log store assumes one writer per table at a time, which Airflow's
         # max_active_runs=1 per source DAG guarantees (see README).
+        # Unreachable storage must fail a task within a minute or so, not hang in retries for many
+        # minutes (the s3a defaults); Airflow's retries take over from there.
+        "spark.hadoop.fs.s3a.connection.establish.timeout": "5000",
         "spark.hadoop.fs.s3a.connection.timeout": "30000",
-        "spark.hadoop.fs.s3a.attempts.maximum": "3",
+        "spark.hadoop.fs.s3a.attempts.maximum": "2",
+        "spark.hadoop.fs.s3a.retry.limit": "2",
+        "spark.hadoop.fs.s3a.retry.interval": "500ms",
     }
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
     if endpoint:

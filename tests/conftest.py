@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
+import secrets
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,10 @@ from jobs.settings import PROJECT_ROOT, Settings, load_settings
 SAMPLE_311 = PROJECT_ROOT / "tests" / "data" / "nyc_311" / "nyc311_2022-05-01_first924.csv"
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+# Throw-away credentials of the test S3 server, set before the shared Spark JVM starts (s3a reads
+# them from the JVM's environment, like a job on S3 reads the worker's).
+os.environ["AWS_ACCESS_KEY_ID"] = f"citylake-test-{secrets.token_hex(4)}"
+os.environ["AWS_SECRET_ACCESS_KEY"] = secrets.token_hex(16)
 # py4j logs at INFO from finalizers at interpreter exit, after pytest closed its streams: the
 # resulting "Logging error" tracebacks would follow pytest's summary line.
 logging.getLogger("py4j").setLevel(logging.WARNING)
@@ -39,10 +45,12 @@ def spark_settings(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def spark(spark_settings):
     """The one Spark session of the test run: local[2], 2 shuffle partitions, UTC."""
-    from jobs.spark_config import build_session
+    from jobs.spark_config import build_session, required_jars
 
     os.environ["CITYLAKE_SHUFFLE_PARTITIONS"] = "2"
-    session = build_session(spark_settings, "citylake-tests")
+    # The S3 JARs too, so that the object-storage tests can share this session.
+    all_jars = required_jars(dataclasses.replace(spark_settings, lake_root="s3a://any/lake"))
+    session = build_session(spark_settings, "citylake-tests", {"spark.jars": ",".join(all_jars)})
     yield session
     session.stop()
 

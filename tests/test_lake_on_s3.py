@@ -1,0 +1,86 @@
+"""The same code with the whole lake on S3: a real S3-compatible server (SeaweedFS) started by infra/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+
+import boto3
+import pytest
+
+from jobs.audit import RunContext
+from jobs.landing import land_file, manifest_entries
+from jobs.nyc311 import columns as raw
+from jobs.nyc311 import job
+from jobs.settings import PROJECT_ROOT
+from jobs.spark_config import spark_conf
+from tests.conftest import SAMPLE_311, make_settings, point_catalog_at
+from tests.expected_gold import assert_gold_matches_raw_csv
+
+SEAWEEDFS_SCRIPT = PROJECT_ROOT / "infra" / "seaweedfs.sh"
+BUCKET = "citylake-test"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory):
+    """SeaweedFS on a free loopback port with throw-away credentials; the process environment points at it."""
+    port = free_port()
+    # The throw-away credentials conftest set before the Spark JVM started.
+    credentials = {key: os.environ[key] for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    environment = {
+        **os.environ,
+        **credentials,
+        "CITYLAKE_S3_PORT": str(port),
+        "CITYLAKE_S3_DIR": str(tmp_path_factory.mktemp("seaweedfs")),
+        "PATH": f"{PROJECT_ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
+    }
+    subprocess.run([str(SEAWEEDFS_SCRIPT), "start"], env=environment, check=True, timeout=120)
+    saved = {key: os.environ.get(key) for key in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION")}
+    os.environ.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_DEFAULT_REGION="us-east-1")
+    try:
+        boto3.client("s3").create_bucket(Bucket=BUCKET)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        subprocess.run([str(SEAWEEDFS_SCRIPT), "stop"], env=environment, check=True, timeout=60)
+
+
+def test_the_311_day_lands_and_publishes_with_the_lake_on_s3(spark, s3, tmp_path):
+    settings = make_settings(tmp_path, CITYLAKE_LAKE_ROOT=f"s3a://{BUCKET}/lake")
+    assert settings.landing_root == f"s3a://{BUCKET}/lake/landing"
+    # The shared session was started for a local lake: give its Hadoop configuration the s3a settings
+    # that a job on S3 gets at start (the same function builds both).
+    hadoop = spark.sparkContext._jsc.hadoopConfiguration()
+    for key, value in spark_conf(settings).items():
+        if key.startswith("spark.hadoop."):
+            hadoop.set(key.removeprefix("spark.hadoop."), value)
+
+    entry, is_new = land_file(settings, raw.SOURCE, "2022-05-01", SAMPLE_311, raw.REQUIRED_COLUMNS)
+    assert is_new and entry.landed_path.startswith(f"s3a://{BUCKET}/lake/landing/nyc_311/2022-05-01/")
+    landed = boto3.client("s3").get_object(Bucket=BUCKET, Key="lake/landing/nyc_311/2022-05-01/" + SAMPLE_311.name)["Body"].read()
+    assert landed == SAMPLE_311.read_bytes()
+    assert manifest_entries(settings, raw.SOURCE, "2022-05-01") == [entry]
+    assert not land_file(settings, raw.SOURCE, "2022-05-01", SAMPLE_311, raw.REQUIRED_COLUMNS)[1]
+
+    job.run(spark, settings, RunContext("s3-run", "nyc311_daily", "bronze_to_gold", "2022-05-01"), PROJECT_ROOT / "expectations" / job.SUITE)
+
+    keys = {item["Key"] for item in boto3.client("s3").list_objects_v2(Bucket=BUCKET, Prefix="lake/gold/")["Contents"]}
+    assert any(key.startswith("lake/gold/service_requests_daily/_delta_log/") for key in keys)
+    try:
+        point_catalog_at(spark, settings)
+        assert_gold_matches_raw_csv(spark.table("gold.service_requests_daily"), SAMPLE_311)
+        assert spark.table("audit.reconciliation").first().balanced
+    finally:
+        # Unregister the S3 tables while the server still runs: later tests share this session.
+        point_catalog_at(spark, make_settings(tmp_path / "local"))
