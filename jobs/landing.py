@@ -154,11 +154,21 @@ class _S3Store:
 
     def __init__(self, root: str):
         import boto3
+        from botocore.config import Config
 
         bucket_and_prefix = root.removeprefix("s3a://")
         self.bucket, _, prefix = bucket_and_prefix.partition("/")
         self.prefix = prefix.strip("/")
-        self.client = boto3.client("s3")
+        # Fail within seconds on unreachable storage: Airflow retries the task, boto3 need not.
+        # A session of its own: credentials are read from the environment now, not from boto3's global cache.
+        self.client = boto3.session.Session().client(
+            "s3", config=Config(connect_timeout=5, read_timeout=60, retries={"max_attempts": 2, "mode": "standard"})
+        )
+        self.endpoint = self.client.meta.endpoint_url
+
+    def _fail(self, action: str, key: str, error: Exception) -> LandingError:
+        # Names endpoint, bucket and key; the botocore message never holds the credentials.
+        return LandingError(f"S3 {action} failed at {self.endpoint}, bucket {self.bucket!r}, key {key!r}: {error}")
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
@@ -167,24 +177,44 @@ class _S3Store:
         return f"s3a://{self.bucket}/{self._key(key)}"
 
     def read_text(self, key: str) -> str | None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read().decode()
         except self.client.exceptions.NoSuchKey:
             return None
+        except (BotoCoreError, ClientError) as error:
+            raise self._fail("read", self._key(key), error) from error
 
     def read_all(self, prefix: str) -> list[str]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         texts = []
-        paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
-            for item in page.get("Contents", []):
-                texts.append(self.client.get_object(Bucket=self.bucket, Key=item["Key"])["Body"].read().decode())
+        try:
+            paginator = self.client.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
+                for item in page.get("Contents", []):
+                    texts.append(self.client.get_object(Bucket=self.bucket, Key=item["Key"])["Body"].read().decode())
+        except (BotoCoreError, ClientError) as error:
+            raise self._fail("list", self._key(prefix), error) from error
         return texts
 
     def put_file(self, key: str, path: Path) -> None:
-        self.client.upload_file(str(path), self.bucket, self._key(key))
+        from boto3.exceptions import S3UploadFailedError
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.upload_file(str(path), self.bucket, self._key(key))
+        except (BotoCoreError, ClientError, S3UploadFailedError) as error:
+            raise self._fail("upload", self._key(key), error) from error
 
     def put_text(self, key: str, text: str) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=text.encode())
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=text.encode())
+        except (BotoCoreError, ClientError) as error:
+            raise self._fail("write", self._key(key), error) from error
 
 
 def _store_for(root: str):

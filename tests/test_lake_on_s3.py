@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import socket
 import subprocess
 
@@ -10,7 +11,7 @@ import boto3
 import pytest
 
 from jobs.audit import RunContext
-from jobs.landing import land_file, manifest_entries
+from jobs.landing import LandingError, land_file, manifest_entries
 from jobs.nyc311 import columns as raw
 from jobs.nyc311 import job
 from jobs.settings import PROJECT_ROOT
@@ -84,3 +85,22 @@ def test_the_311_day_lands_and_publishes_with_the_lake_on_s3(spark, s3, tmp_path
     finally:
         # Unregister the S3 tables while the server still runs: later tests share this session.
         point_catalog_at(spark, make_settings(tmp_path / "local"))
+
+
+def test_wrong_credentials_fail_fast_naming_endpoint_and_bucket(s3, tmp_path, monkeypatch):
+    settings = make_settings(tmp_path, CITYLAKE_LAKE_ROOT=f"s3a://{BUCKET}/lake")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    with pytest.raises(LandingError, match=rf"at {s3}, bucket '{BUCKET}'") as error:
+        land_file(settings, raw.SOURCE, "2022-05-03", SAMPLE_311, raw.REQUIRED_COLUMNS)
+    assert "not-the-secret" not in str(error.value)
+
+
+def test_unreachable_storage_fails_within_seconds_naming_the_endpoint(tmp_path, monkeypatch):
+    endpoint = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    settings = make_settings(tmp_path, CITYLAKE_LAKE_ROOT="s3a://nowhere/lake")
+    started = time.monotonic()
+    with pytest.raises(LandingError, match=rf"at {endpoint}, bucket 'nowhere'"):
+        land_file(settings, raw.SOURCE, "2022-05-01", SAMPLE_311, raw.REQUIRED_COLUMNS)
+    assert time.monotonic() - started < 30
