@@ -7,6 +7,7 @@
 # started: no citylake task defers.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/process_group.sh"
 
 RUN_DIR="$AIRFLOW_HOME/run"
 LOG_DIR="$AIRFLOW_HOME/logs/components"
@@ -69,22 +70,7 @@ start() {
 
 stop() {
   for component in "${COMPONENTS[@]}"; do
-    local pid_file="$RUN_DIR/$component.pid"
-    [ -f "$pid_file" ] || continue
-    local pid
-    pid="$(cat "$pid_file")"
-    # The pid is the process-group leader (setsid): signal the whole group.
-    kill -TERM -- "-$pid" 2>/dev/null || true
-    for _ in $(seq 1 30); do
-      kill -0 -- "-$pid" 2>/dev/null || break
-      sleep 1
-    done
-    if kill -0 -- "-$pid" 2>/dev/null; then
-      echo "airflow $component: still running after 30 s, killing" >&2
-      kill -KILL -- "-$pid" 2>/dev/null || true
-    fi
-    rm -f "$pid_file"
-    echo "airflow $component: stopped"
+    stop_process_group "$RUN_DIR/$component.pid" "airflow $component"
   done
 }
 

@@ -6,6 +6,7 @@
 # http://127.0.0.1:$CITYLAKE_S3_PORT (default 8333). Never run `weed update`: versions come from the lock.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/process_group.sh"
 
 S3_DIR="${CITYLAKE_S3_DIR:-$CITYLAKE_STATE/seaweedfs}"
 S3_PORT="${CITYLAKE_S3_PORT:-8333}"
@@ -49,17 +50,7 @@ start() {
 }
 
 stop() {
-  [ -f "$PID_FILE" ] || return 0
-  local pid
-  pid="$(cat "$PID_FILE")"
-  kill -TERM -- "-$pid" 2>/dev/null || true
-  for _ in $(seq 1 20); do
-    kill -0 -- "-$pid" 2>/dev/null || break
-    sleep 1
-  done
-  kill -KILL -- "-$pid" 2>/dev/null || true
-  rm -f "$PID_FILE"
-  echo "seaweedfs: stopped"
+  stop_process_group "$PID_FILE" seaweedfs
 }
 
 case "${1:-}" in

@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import os
 import secrets
+import socket
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,13 @@ os.environ["AWS_SECRET_ACCESS_KEY"] = secrets.token_hex(16)
 # py4j logs at INFO from finalizers at interpreter exit, after pytest closed its streams: the
 # resulting "Logging error" tracebacks would follow pytest's summary line.
 logging.getLogger("py4j").setLevel(logging.WARNING)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, on the loopback interface."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def make_settings(root: Path, **overrides: str) -> Settings:

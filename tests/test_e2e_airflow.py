@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
@@ -17,19 +16,13 @@ import psutil
 import pytest
 
 from jobs.settings import PROJECT_ROOT
-from tests.conftest import SAMPLE_311, make_settings, point_catalog_at
+from tests.conftest import SAMPLE_311, free_port, make_settings, point_catalog_at
 from tests.expected_gold import assert_gold_matches_raw_csv
 
 pytestmark = pytest.mark.e2e
 
 AIRFLOW_SCRIPT = PROJECT_ROOT / "infra" / "airflow.sh"
 DAY = "2022-05-01"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def component_processes(state: Path) -> list[psutil.Process]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-import socket
 import subprocess
 
 import boto3
@@ -16,17 +15,11 @@ from jobs.nyc311 import columns as raw
 from jobs.nyc311 import job
 from jobs.settings import PROJECT_ROOT
 from jobs.spark_config import spark_conf
-from tests.conftest import SAMPLE_311, make_settings, point_catalog_at
+from tests.conftest import SAMPLE_311, free_port, make_settings, point_catalog_at
 from tests.expected_gold import assert_gold_matches_raw_csv
 
 SEAWEEDFS_SCRIPT = PROJECT_ROOT / "infra" / "seaweedfs.sh"
 BUCKET = "citylake-test"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
