@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -166,9 +167,16 @@ class _S3Store:
         )
         self.endpoint = self.client.meta.endpoint_url
 
-    def _fail(self, action: str, key: str, error: Exception) -> LandingError:
-        # Names endpoint, bucket and key; the botocore message never holds the credentials.
-        return LandingError(f"S3 {action} failed at {self.endpoint}, bucket {self.bucket!r}, key {key!r}: {error}")
+    @contextmanager
+    def _failing_as_landing_error(self, action: str, key: str):
+        """Turn any S3 error into a LandingError naming endpoint, bucket and key (never the credentials)."""
+        from boto3.exceptions import S3UploadFailedError
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except (BotoCoreError, ClientError, S3UploadFailedError) as error:
+            raise LandingError(f"S3 {action} failed at {self.endpoint}, bucket {self.bucket!r}, key {key!r}: {error}") from error
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
@@ -177,44 +185,28 @@ class _S3Store:
         return f"s3a://{self.bucket}/{self._key(key)}"
 
     def read_text(self, key: str) -> str | None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read().decode()
-        except self.client.exceptions.NoSuchKey:
-            return None
-        except (BotoCoreError, ClientError) as error:
-            raise self._fail("read", self._key(key), error) from error
+        with self._failing_as_landing_error("read", self._key(key)):
+            try:
+                return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read().decode()
+            except self.client.exceptions.NoSuchKey:
+                return None
 
     def read_all(self, prefix: str) -> list[str]:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         texts = []
-        try:
+        with self._failing_as_landing_error("list", self._key(prefix)):
             paginator = self.client.get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
                 for item in page.get("Contents", []):
                     texts.append(self.client.get_object(Bucket=self.bucket, Key=item["Key"])["Body"].read().decode())
-        except (BotoCoreError, ClientError) as error:
-            raise self._fail("list", self._key(prefix), error) from error
         return texts
 
     def put_file(self, key: str, path: Path) -> None:
-        from boto3.exceptions import S3UploadFailedError
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
+        with self._failing_as_landing_error("upload", self._key(key)):
             self.client.upload_file(str(path), self.bucket, self._key(key))
-        except (BotoCoreError, ClientError, S3UploadFailedError) as error:
-            raise self._fail("upload", self._key(key), error) from error
 
     def put_text(self, key: str, text: str) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
+        with self._failing_as_landing_error("write", self._key(key)):
             self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=text.encode())
-        except (BotoCoreError, ClientError) as error:
-            raise self._fail("write", self._key(key), error) from error
 
 
 def _store_for(root: str):
