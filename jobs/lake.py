@@ -130,14 +130,6 @@ def merge_by_key(
     )
 
 
-def latest_version(spark: SparkSession, settings: Settings, zone: str, table: str) -> int:
-    """The Delta version a table is at now: what an auditor needs to tie a publication to a commit."""
-    from delta.tables import DeltaTable
-
-    history = DeltaTable.forPath(spark, settings.table_path(zone, table)).history(1)
-    return int(history.select("version").first()[0])
-
-
 def sql_literal(value: str) -> str:
     """Quote a string for a SQL predicate (file names and batch ids end up in replaceWhere)."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

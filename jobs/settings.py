@@ -49,8 +49,9 @@ class Settings:
         return f"{self.zone_path(zone)}/{table}"
 
     @property
-    def lake_on_s3(self) -> bool:
-        return self.lake_root.startswith("s3a://")
+    def uses_s3(self) -> bool:
+        """Whether the lake or its landing zone is on object storage."""
+        return any(root.startswith("s3a://") for root in (self.lake_root, self.landing_root))
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:

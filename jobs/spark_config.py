@@ -24,7 +24,7 @@ class MissingJarsError(RuntimeError):
 
 def required_jars(settings: Settings) -> list[str]:
     """Absolute paths of the JARs this configuration needs, from the set-up's JAR folder."""
-    prefixes = _DELTA_JARS + (_S3_JARS if _uses_s3(settings) else ())
+    prefixes = _DELTA_JARS + (_S3_JARS if settings.uses_s3 else ())
     folder = Path(settings.jars_dir)
     available = sorted(folder.glob("*.jar")) if folder.is_dir() else []
     jars = []
@@ -37,10 +37,6 @@ def required_jars(settings: Settings) -> list[str]:
             )
         jars.append(str(matches[0]))
     return jars
-
-
-def _uses_s3(settings: Settings) -> bool:
-    return any(root.startswith("s3a://") for root in (settings.lake_root, settings.landing_root))
 
 
 def spark_conf(settings: Settings) -> dict[str, str]:
@@ -56,7 +52,7 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         # Retries belong to Airflow: one attempt per submission, so "how many times did this run" has one answer.
         "spark.yarn.maxAppAttempts": "1",
     }
-    if _uses_s3(settings):
+    if settings.uses_s3:
         conf.update(_s3_conf())
     if settings.spark_master.startswith("local"):
         # On one machine: no web UI (it would bind every interface and costs start-up time) and few
@@ -79,10 +75,10 @@ def _s3_conf() -> dict[str, str]:
 
     Credentials are not configured here: s3a's default chain reads AWS_ACCESS_KEY_ID and
     AWS_SECRET_ACCESS_KEY from the environment (or an instance profile), so keys never enter the conf.
+    Delta's default S3 log store is kept: it assumes one writer per table at a time, which
+    max_active_runs=1 per source DAG guarantees (see README).
     """
     conf = {
-        # Delta's default S3 log store assumes one writer per table at a time, which Airflow's
-        # max_active_runs=1 per source DAG guarantees (see README).
         # Unreachable storage must fail a task within a minute or so, not hang in retries for many
         # minutes (the s3a defaults); Airflow's retries take over from there.
         "spark.hadoop.fs.s3a.connection.establish.timeout": "5000",

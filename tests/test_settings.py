@@ -19,7 +19,7 @@ def test_the_lake_can_live_on_s3_and_the_landing_zone_follows_it():
     settings = load_settings({"CITYLAKE_LAKE_ROOT": "s3a://city-lake/prod/"})
     assert settings.lake_root == "s3a://city-lake/prod"
     assert settings.landing_root == "s3a://city-lake/prod/landing"
-    assert settings.lake_on_s3
+    assert settings.uses_s3
 
 
 def test_a_file_sets_values_and_the_environment_overrides_it(tmp_path):
