@@ -6,9 +6,11 @@ BIN := $(VENV)/bin
 JARS := .citylake/jars
 JOBS_SOURCES := $(shell find jobs -name '*.py' -o -name '*.csv' 2>/dev/null)
 
-.PHONY: setup demo test stop lock clean
+.PHONY: setup browser demo test stop lock clean
 
-setup: $(VENV)/.installed $(JARS)/.resolved build/jobs.zip
+WEB_ASSETS := .citylake/web_assets
+
+setup: $(VENV)/.installed $(JARS)/.resolved $(WEB_ASSETS)/.fetched build/jobs.zip
 
 # Python packages: exactly the tested lock, then the project itself (editable, no dependency resolution).
 $(VENV)/.installed: requirements.lock setup.cfg pyproject.toml
@@ -25,14 +27,27 @@ $(JARS)/.resolved: infra/jars/pom.xml
 		-DexcludeTransitive=true -DoutputDirectory=$(abspath $(JARS))
 	touch $@
 
+# Data Docs' web assets (Bootstrap, jQuery, Vega, Font Awesome): pinned npm packages, checked against
+# infra/web_assets/assets.lock, so that the quality pages render offline.
+$(WEB_ASSETS)/.fetched: infra/web_assets/assets.tsv infra/web_assets/assets.lock infra/fetch_web_assets.py
+	$(PYTHON) infra/fetch_web_assets.py $(WEB_ASSETS)
+	touch $@
+
 build/jobs.zip: $(JOBS_SOURCES) infra/build_jobs_zip.py
 	$(BIN)/python infra/build_jobs_zip.py $@
 
 demo: setup
 	infra/demo.sh
 
-test: setup
+test: setup browser
 	infra/test.sh
+
+# The report tests open pages in a real headless browser: Debian's Chromium, installed once.
+browser:
+	@test -x /usr/bin/chromium || { \
+		echo "installing Debian's chromium for the report tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
 
 stop:
 	infra/airflow.sh stop

@@ -44,6 +44,7 @@ with DAG(
 
         return land_deliveries(SOURCE, ds, REQUIRED_COLUMNS)
 
-    bronze_to_gold = spark_job_task("bronze_to_gold", "nyc311", "--logical-date", "{{ ds }}")
+    # The pool is shared with lake_maintenance's OPTIMIZE of the 311 tables: never both at once.
+    bronze_to_gold = spark_job_task("bronze_to_gold", "nyc311", "--logical-date", "{{ ds }}", pool="nyc311_writes")
 
     land() >> bronze_to_gold

@@ -38,6 +38,9 @@ PY
 
 start() {
   airflow db migrate > "$LOG_DIR/db-migrate.log" 2>&1 || { cat "$LOG_DIR/db-migrate.log"; exit 1; }
+  # The pools that keep a table's writer and its maintenance apart (see dags/lake_maintenance.py).
+  airflow pools import "$CITYLAKE_PROJECT/infra/airflow/pools.json" > "$LOG_DIR/pools.log" 2>&1 \
+    || { cat "$LOG_DIR/pools.log"; exit 1; }
   for component in "${COMPONENTS[@]}"; do
     if is_running "$component"; then
       echo "airflow $component: already running (pid $(cat "$RUN_DIR/$component.pid"))"

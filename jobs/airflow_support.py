@@ -10,8 +10,7 @@ import json
 import logging
 import os
 import sys
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import timedelta
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
@@ -29,27 +28,15 @@ log = logging.getLogger(__name__)
 
 
 def record_failure(context) -> None:
-    """Failure callback: one alert line per failed task in ``<reports_root>/alerts.jsonl``.
+    """Failure callback: log the alert and drop it where Spark files it in ``audit.alerts`` (jobs/alerts.py)."""
+    from jobs.alerts import alert_from_context, drop_alert
 
-    It names the DAG, task, run and the error, never task arguments (they could hold secrets).
-    """
-    task_instance = context.get("task_instance") or context.get("ti")
-    alert = {
-        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "dag_id": getattr(task_instance, "dag_id", None),
-        "task_id": getattr(task_instance, "task_id", None),
-        "run_id": context.get("run_id"),
-        "try_number": getattr(task_instance, "try_number", None),
-        "error": str(context.get("exception") or "")[:2000],
-    }
+    alert = alert_from_context(context)
     log.error("citylake alert: %s", json.dumps(alert))
     try:
-        reports = Path(load_settings().reports_root)
-        reports.mkdir(parents=True, exist_ok=True)
-        with open(reports / "alerts.jsonl", "a") as alerts:
-            alerts.write(json.dumps(alert) + "\n")
+        log.info("alert %s recorded at %s", alert["alert_id"], drop_alert(load_settings(), alert))
     except Exception:  # an alert that cannot be written must not hide the task's own error
-        log.exception("could not write the alert file")
+        log.exception("could not record the alert; it is in this log only")
 
 
 def default_args(retries: int = 2) -> dict:
@@ -90,8 +77,12 @@ class CitylakeSparkSubmitOperator(SparkSubmitOperator):
         return super().execute(context)
 
 
-def spark_job_task(task_id: str, job: str, *job_args: str, **operator_kwargs) -> CitylakeSparkSubmitOperator:
-    """A task that submits ``jobs/run.py <job> <job_args>`` with the job code on ``--py-files``."""
+def spark_job_task(task_id: str, job: str, *job_args: str, validates: bool = True, **operator_kwargs) -> CitylakeSparkSubmitOperator:
+    """A task that submits ``jobs/run.py <job> <job_args>`` with the job code on ``--py-files``.
+
+    ``validates``: the job reads Great Expectations suites (it gets ``--expectations-dir``).
+    """
+    suites = ["--expectations-dir", str(EXPECTATIONS_DIR)] if validates else []
     return CitylakeSparkSubmitOperator(
         task_id=task_id,
         conn_id=SPARK_CONN_ID,
@@ -101,7 +92,7 @@ def spark_job_task(task_id: str, job: str, *job_args: str, **operator_kwargs) ->
         application_args=[
             job,
             *job_args,
-            "--expectations-dir", str(EXPECTATIONS_DIR),
+            *suites,
             "--run-id", "{{ run_id }}",
             "--dag-id", "{{ dag.dag_id }}",
             "--task-id", task_id,

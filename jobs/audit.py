@@ -21,6 +21,10 @@ DQ_RESULTS_SCHEMA = (
     "success boolean, observed_value string, unexpected_count long, unexpected_percent double, "
     "exception string, validated_at timestamp"
 )
+PUBLICATIONS_SCHEMA = (
+    "run_id string, dag_id string, task_id string, logical_date date, table_name string, batch_id string, "
+    "delta_version long, rows long, source_files array<string>, published_at timestamp"
+)
 RECONCILIATION_SCHEMA = (
     "run_id string, dag_id string, logical_date date, source string, batch_id string, source_file string, "
     "manifest_rows long, bronze_rows long, published_rows long, quarantined_rows long, balanced boolean, "
@@ -63,9 +67,14 @@ def _now():
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _replace_run_rows(spark: SparkSession, settings: Settings, table: str, rows: list[tuple], schema: str, run: RunContext, batch_id: str) -> None:
+def _replace_run_rows(
+    spark: SparkSession, settings: Settings, table: str, rows: list[tuple], schema: str, run: RunContext, batch_id: str, table_name: str | None = None
+) -> None:
     frame = spark.createDataFrame(rows, schema)
     predicate = f"run_id = {lake.sql_literal(run.run_id)} AND batch_id = {lake.sql_literal(batch_id)}"
+    if table_name:
+        # One batch feeds several tables (silver and gold): each table's rows are replaced on their own.
+        predicate += f" AND table_name = {lake.sql_literal(table_name)}"
     lake.replace_where(frame, settings, "audit", table, predicate)
 
 
@@ -91,7 +100,16 @@ def record_quality(
         )
         for result in results
     ]
-    _replace_run_rows(spark, settings, "dq_results", rows, DQ_RESULTS_SCHEMA, run, batch_id)
+    _replace_run_rows(spark, settings, "dq_results", rows, DQ_RESULTS_SCHEMA, run, batch_id, table_name)
+
+
+def record_publication(
+    spark: SparkSession, settings: Settings, run: RunContext, table_name: str, batch_id: str, delta_version: int, rows: int, source_files: list[str]
+) -> None:
+    """Record what a publication produced: the table's Delta version, its rows and the raw files behind it."""
+    logical_date = datetime.strptime(run.logical_date, "%Y-%m-%d").date()
+    row = (run.run_id, run.dag_id, run.task_id, logical_date, table_name, batch_id, delta_version, rows, sorted(source_files), _now())
+    _replace_run_rows(spark, settings, "publications", [row], PUBLICATIONS_SCHEMA, run, batch_id, table_name)
 
 
 def record_reconciliation(spark: SparkSession, settings: Settings, run: RunContext, check: Reconciliation) -> None:

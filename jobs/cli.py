@@ -2,6 +2,8 @@
 
     citylake backfill DAG_ID FROM TO   run a date range through the Airflow scheduler and show progress
     citylake summary                   tables, row counts and quality results of the lake
+    citylake quarantine export SOURCE DAY FILE   a day's quarantined rows as CSV, to fix
+    citylake quarantine replay SOURCE DAY FILE   deliver the fixed file and rerun the day
 
 ``backfill`` talks to the Airflow API server (the same REST API the UI uses) and never imports
 Airflow; ``summary`` starts a local Spark session on the lake.
@@ -131,19 +133,79 @@ def summary() -> None:
     print_summary()
 
 
+def _day(value: str) -> str:
+    return datetime.strptime(value, "%Y-%m-%d").strftime("%Y-%m-%d")
+
+
+def quarantine_export(source: str, logical_date: str, target: str) -> None:
+    """Write a day's quarantined rows to a CSV file with the source's delivered header."""
+    from pathlib import Path
+
+    from jobs.quarantine import export
+    from jobs.settings import load_settings
+    from jobs.spark_config import build_session
+
+    settings = load_settings()
+    spark = build_session(settings, "citylake-quarantine-export")
+    try:
+        written, malformed = export(spark, settings, source, logical_date, Path(target))
+    finally:
+        spark.stop()
+    print(f"{target}: {written} quarantined row(s) of {source} for {logical_date}; fix them, then run")
+    print(f"  citylake quarantine replay {source} {logical_date} {target}")
+    if malformed:
+        print(f"{len(malformed)} malformed line(s) have no columns to export; as delivered:")
+        for line in malformed:
+            print(f"  {line}")
+
+
+def quarantine_replay(source: str, logical_date: str, fixed_file: str, api_url: str | None, timeout_seconds: float) -> bool:
+    """Deliver a fixed file for the day, then rerun the day through Airflow (unless ``api_url`` is None)."""
+    from pathlib import Path
+
+    from jobs.quarantine import replay, sources
+    from jobs.settings import load_settings
+
+    delivered = replay(load_settings(), source, logical_date, Path(fixed_file))
+    print(f"{fixed_file}: delivered as {delivered}")
+    if api_url is None:
+        return True
+    return backfill(AirflowApi(api_url), sources()[source].dag_id, logical_date, logical_date, timeout_seconds)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="citylake", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     backfill_parser = commands.add_parser("backfill", help="run a date range through the Airflow scheduler")
     backfill_parser.add_argument("dag_id")
-    backfill_parser.add_argument("from_date", type=lambda value: datetime.strptime(value, "%Y-%m-%d").strftime("%Y-%m-%d"))
-    backfill_parser.add_argument("to_date", type=lambda value: datetime.strptime(value, "%Y-%m-%d").strftime("%Y-%m-%d"))
+    default_api = f"http://127.0.0.1:{os.environ.get('CITYLAKE_AIRFLOW_PORT', '8080')}"
+    backfill_parser.add_argument("from_date", type=_day)
+    backfill_parser.add_argument("to_date", type=_day)
     backfill_parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the runs")
-    backfill_parser.add_argument("--api", default=f"http://127.0.0.1:{os.environ.get('CITYLAKE_AIRFLOW_PORT', '8080')}")
+    backfill_parser.add_argument("--api", default=default_api)
     commands.add_parser("summary", help="tables, row counts and quality results")
+    quarantine = commands.add_parser("quarantine", help="export quarantined rows for fixing; replay fixed rows")
+    actions = quarantine.add_subparsers(dest="action", required=True)
+    export_parser = actions.add_parser("export", help="a day's quarantined rows as a CSV with the delivered header")
+    export_parser.add_argument("source")
+    export_parser.add_argument("day", type=_day)
+    export_parser.add_argument("target")
+    replay_parser = actions.add_parser("replay", help="deliver a fixed file for the day and rerun the day through Airflow")
+    replay_parser.add_argument("source")
+    replay_parser.add_argument("day", type=_day)
+    replay_parser.add_argument("fixed_file")
+    replay_parser.add_argument("--no-run", action="store_true", help="only deliver; rerun the day later")
+    replay_parser.add_argument("--timeout", type=float, default=1800)
+    replay_parser.add_argument("--api", default=default_api)
     args = parser.parse_args(argv)
     if args.command == "backfill":
         ok = backfill(AirflowApi(args.api), args.dag_id, args.from_date, args.to_date, args.timeout)
+        sys.exit(0 if ok else 1)
+    if args.command == "quarantine" and args.action == "export":
+        quarantine_export(args.source, args.day, args.target)
+        return
+    if args.command == "quarantine":
+        ok = quarantine_replay(args.source, args.day, args.fixed_file, None if args.no_run else args.api, args.timeout)
         sys.exit(0 if ok else 1)
     summary()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 
+from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.settings import Settings
@@ -24,12 +25,15 @@ ZONES = ("bronze", "silver", "gold", "quarantine", "audit")
 log = logging.getLogger(__name__)
 
 
-def register_catalog(spark: SparkSession, settings: Settings) -> list[str]:
-    """Create the zone databases and register every Delta table found under them; returns the names."""
+def register_catalog(spark: SparkSession, settings: Settings, zones: tuple[str, ...] = ZONES) -> list[str]:
+    """Create the zone databases and register every Delta table found under them; returns the names.
+
+    Registering an already registered table is a no-op, so calling it again picks up new tables only.
+    """
     jvm = spark.sparkContext._jvm
     hadoop_conf = spark.sparkContext._jsc.hadoopConfiguration()
     registered = []
-    for zone in ZONES:
+    for zone in zones:
         zone_path = settings.zone_path(zone)
         if spark.catalog.databaseExists(zone):
             # Never DROP a zone database: Spark's in-memory catalog deletes its folder. Re-point it instead.
@@ -44,7 +48,14 @@ def register_catalog(spark: SparkSession, settings: Settings) -> list[str]:
             table_dir = status.getPath()
             if status.isDirectory() and filesystem.exists(jvm.org.apache.hadoop.fs.Path(table_dir, "_delta_log")):
                 name = f"{zone}.{table_dir.getName()}"
-                spark.sql(f"CREATE TABLE IF NOT EXISTS {name} USING delta LOCATION '{table_dir.toString()}'")
+                try:
+                    spark.sql(f"CREATE TABLE IF NOT EXISTS {name} USING delta LOCATION '{table_dir.toString()}'")
+                except AnalysisException as error:
+                    if error.getCondition() != "DELTA_CREATE_EXTERNAL_TABLE_WITHOUT_TXN_LOG":
+                        raise
+                    # A first write is under way: its log has no commit yet. The next call registers it.
+                    log.info("%s: no commit yet, not registered", name)
+                    continue
                 registered.append(name)
     return registered
 

@@ -83,7 +83,7 @@ def land_file(
 ) -> tuple[ManifestEntry, bool]:
     """Land one file; returns its manifest entry and whether it was new (False for a re-delivery)."""
     size, sha256, rows = inspect_csv(path, required_columns)
-    store = _store_for(settings.landing_root)
+    store = store_for(settings.landing_root)
     manifest_key = f"_manifest/{source}/{sha256}.json"
     existing = store.read_text(manifest_key)
     if existing is not None:
@@ -107,7 +107,7 @@ def land_file(
 
 def manifest_entries(settings: Settings, source: str, logical_date: str) -> list[ManifestEntry]:
     """The manifest entries of every file landed for one source and day."""
-    store = _store_for(settings.landing_root)
+    store = store_for(settings.landing_root)
     entries = [ManifestEntry(**json.loads(text)) for text in store.read_all(f"_manifest/{source}/")]
     return sorted((entry for entry in entries if entry.logical_date == logical_date), key=lambda e: e.file_name)
 
@@ -209,7 +209,8 @@ class _S3Store:
             self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=text.encode())
 
 
-def _store_for(root: str):
+def store_for(root: str):
+    """The landing store for a root: a local folder, or S3 through boto3 for `s3a://`."""
     return _S3Store(root) if root.startswith("s3a://") else _LocalStore(root)
 
 

@@ -65,8 +65,24 @@ def load_suite(path: Path):
     return gx.ExpectationSuite(name=document.get("name") or path.stem, expectations=expectations, meta=document.get("meta"))
 
 
-def validate(df, suite_path: Path) -> list[ExpectationResult]:
-    """Validate ``df`` (persisted by the caller, so each expectation does not re-read the source)."""
+# The validations this process ran, with Great Expectations' own result objects, for the run's Data
+# Docs (jobs/data_docs.py): a Spark application is one run, and the job takes them at its end.
+_validations: list = []
+
+
+def take_validations() -> list:
+    """The (suite, result, batch label) of every validation since the last call."""
+    taken = list(_validations)
+    _validations.clear()
+    return taken
+
+
+def validate(df, suite_path: Path, parameters: dict | None = None, label: str = "batch") -> list[ExpectationResult]:
+    """Validate ``df`` (persisted by the caller, so each expectation does not re-read the source).
+
+    ``parameters`` fill the suite's ``{"$PARAMETER": name}`` placeholders: bounds that depend on the run
+    (freshness against the logical date, volume against recent history).
+    """
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -80,7 +96,8 @@ def validate(df, suite_path: Path) -> list[ExpectationResult]:
         .get_batch(batch_parameters={"dataframe": df})
     )
     suite = context.suites.add(suite)
-    outcome = batch.validate(suite, result_format=RESULT_FORMAT)
+    outcome = batch.validate(suite, result_format=RESULT_FORMAT, expectation_parameters=parameters or {})
+    _validations.append((suite, outcome, label))
     return [_result(suite.name, result) for result in outcome.results]
 
 

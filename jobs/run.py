@@ -10,6 +10,8 @@ import sys
 
 JOBS = {
     "nyc311": "jobs.nyc311.job",
+    "maintenance": "jobs.maintenance",
+    "report": "jobs.report",
 }
 
 

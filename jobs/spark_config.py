@@ -54,17 +54,20 @@ def spark_conf(settings: Settings) -> dict[str, str]:
     }
     if settings.uses_s3:
         conf.update(_s3_conf())
-    if settings.spark_master.startswith("local"):
-        # On one machine: no web UI (it would bind every interface and costs start-up time) and few
-        # shuffle partitions, since the batches are small and there are only a few cores.
-        conf["spark.ui.enabled"] = os.environ.get("CITYLAKE_SPARK_UI", "false")
-        partitions = os.environ.get("CITYLAKE_SHUFFLE_PARTITIONS", "4")
+    local = settings.spark_master.startswith("local")
+    # Few shuffle partitions on one machine, since the batches are small and there are only a few
+    # cores; a cluster keeps Spark's defaults unless CITYLAKE_SHUFFLE_PARTITIONS says otherwise.
+    partitions = os.environ.get("CITYLAKE_SHUFFLE_PARTITIONS", "4" if local else None)
+    if partitions:
         conf["spark.sql.shuffle.partitions"] = partitions
         # Delta rebuilds a table's state from its log with 50 tasks by default: seconds per table
         # on two cores, for logs of a few kilobytes.
         conf["spark.databricks.delta.snapshotPartitions"] = partitions
-        # Batch logs are read by people and Airflow, not a terminal: no progress bars.
-        conf["spark.ui.showConsoleProgress"] = "false"
+    # Batch logs are read by people and Airflow, not a terminal: no progress bars.
+    conf["spark.ui.showConsoleProgress"] = "false"
+    if local:
+        # On one machine: no web UI (it costs start-up time; CITYLAKE_SPARK_UI=true turns it on).
+        conf["spark.ui.enabled"] = os.environ.get("CITYLAKE_SPARK_UI", "false")
         conf["spark.driver.host"] = "127.0.0.1"
         conf["spark.driver.bindAddress"] = "127.0.0.1"
     return conf
@@ -81,7 +84,7 @@ def _s3_conf() -> dict[str, str]:
     conf = {
         # Unreachable storage must fail a task within a minute or so, not hang in retries for many
         # minutes (the s3a defaults); Airflow's retries take over from there.
-        "spark.hadoop.fs.s3a.connection.establish.timeout": "5000",
+        "spark.hadoop.fs.s3a.connection.establish.timeout": "15000",
         "spark.hadoop.fs.s3a.connection.timeout": "30000",
         "spark.hadoop.fs.s3a.attempts.maximum": "2",
         "spark.hadoop.fs.s3a.retry.limit": "2",

@@ -7,7 +7,7 @@ import os
 from pyspark.sql import functions as F
 from pyspark.sql import Window
 
-from jobs import lake
+from jobs import alerts, lake
 from jobs.settings import load_settings
 from jobs.spark_config import build_session
 
@@ -16,6 +16,7 @@ def print_summary() -> None:
     settings = load_settings()
     spark = build_session(settings, "citylake-summary")
     try:
+        alerts.file_alerts(spark, settings)
         tables = lake.register_catalog(spark, settings)
         print("\n== Tables")
         for name in tables:
@@ -56,10 +57,14 @@ def print_summary() -> None:
                     f"  {row.logical_date} {row.source_file}: raw {row.manifest_rows} = published {row.published_rows}"
                     f" + quarantined {row.quarantined_rows}: {verdict}"
                 )
+        if "audit.alerts" in tables:
+            print("\n== Alerts (failed tasks, latest first)")
+            for row in spark.table("audit.alerts").orderBy(F.col("raised_at").desc()).limit(10).collect():
+                print(f"  {row.raised_at} {row.dag_id}.{row.task_id} ({row.run_id}, try {row.try_number}): {row.error.splitlines()[0][:160] if row.error else ''}")
         port = os.environ.get("CITYLAKE_AIRFLOW_PORT", "8080")
         print("\n== Where to look")
         print(f"  Airflow UI:      http://127.0.0.1:{port}")
         print(f"  lake:            {settings.lake_root}")
-        print(f"  reports, alerts: {settings.reports_root}")
+        print(f"  reports:         {settings.reports_root}")
     finally:
         spark.stop()

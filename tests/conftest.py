@@ -7,12 +7,15 @@ import logging
 import os
 import secrets
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from jobs.settings import PROJECT_ROOT, Settings, load_settings
 
+SEAWEEDFS_SCRIPT = PROJECT_ROOT / "infra" / "seaweedfs.sh"
+S3_BUCKET = "citylake-test"
 SAMPLE_311 = PROJECT_ROOT / "tests" / "data" / "nyc_311" / "nyc311_2022-05-01_first924.csv"
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -88,3 +91,33 @@ def lake(spark, settings):
     """The shared session's catalog pointed at this test's fresh lake."""
     point_catalog_at(spark, settings)
     return settings
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory):
+    """SeaweedFS on a free loopback port with throw-away credentials; the process environment points at it."""
+    port = free_port()
+    # The throw-away credentials conftest set before the Spark JVM started.
+    credentials = {key: os.environ[key] for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    environment = {
+        **os.environ,
+        **credentials,
+        "CITYLAKE_S3_PORT": str(port),
+        "CITYLAKE_S3_DIR": str(tmp_path_factory.mktemp("seaweedfs")),
+        "PATH": f"{PROJECT_ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
+    }
+    import boto3
+
+    subprocess.run([str(SEAWEEDFS_SCRIPT), "start"], env=environment, check=True, timeout=120)
+    saved = {key: os.environ.get(key) for key in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION")}
+    os.environ.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_DEFAULT_REGION="us-east-1")
+    try:
+        boto3.client("s3").create_bucket(Bucket=S3_BUCKET)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        subprocess.run([str(SEAWEEDFS_SCRIPT), "stop"], env=environment, check=True, timeout=60)

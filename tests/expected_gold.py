@@ -12,7 +12,11 @@ from jobs.settings import PROJECT_ROOT
 
 def assert_gold_matches_raw_csv(gold, raw_csv: Path) -> None:
     """``gold`` (a Spark DataFrame of gold.service_requests_daily) equals the figures computed from ``raw_csv``."""
-    frame = gold.toPandas()
+    assert_gold_rows_match_raw_csv(gold.toPandas(), raw_csv)
+
+
+def assert_gold_rows_match_raw_csv(frame: pd.DataFrame, raw_csv: Path) -> None:
+    """The same check on gold rows fetched by any client (a SQL endpoint's result set, for example)."""
     expected = expected_gold_from_raw_csv(raw_csv)
     got = frame.assign(day=frame["day"].astype(str)).set_index(["day", "borough", "theme"]).sort_index()
     assert list(got.index) == list(expected.index)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 from jobs.settings import PROJECT_ROOT
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
-EXPECTED_DAG_IDS = {"nyc311_daily"}
+EXPECTED_DAG_IDS = {"nyc311_daily", "lake_maintenance"}
 # Parsing the whole folder in a fresh interpreter, Airflow's import included, must stay cheap.
 MAX_PARSE_SECONDS = 10.0
 
@@ -50,6 +51,19 @@ def test_spark_tasks_take_the_logical_date_from_the_template(dagbag):
     assert task._conn_id == "spark_default"
     assert "{{ ds }}" in task.application_args
     assert str(task.py_files).endswith("build/jobs.zip")
+
+
+def test_maintenance_optimizes_every_clustered_table_in_its_writers_pool(dagbag):
+    from jobs.maintenance import CLUSTERED_TABLES
+
+    pools = json.loads((PROJECT_ROOT / "infra" / "airflow" / "pools.json").read_text())
+    maintenance = dagbag.dags["lake_maintenance"]
+    tasks = {task.application_args[task.application_args.index("--table") + 1]: task for task in maintenance.tasks}
+    assert set(tasks) == set(CLUSTERED_TABLES)
+    writer = dagbag.dags["nyc311_daily"].get_task("bronze_to_gold")
+    assert tasks["gold.service_requests_daily"].pool == writer.pool == "nyc311_writes"
+    assert pools[writer.pool]["slots"] == 1
+    assert "--expectations-dir" not in tasks["gold.service_requests_daily"].application_args
 
 
 def test_parsing_the_dag_folder_is_fast_and_imports_no_heavy_library():

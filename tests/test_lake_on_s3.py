@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-import subprocess
 
 import boto3
 import pytest
@@ -15,39 +14,8 @@ from jobs.nyc311 import columns as raw
 from jobs.nyc311 import job
 from jobs.settings import PROJECT_ROOT
 from jobs.spark_config import spark_conf
-from tests.conftest import SAMPLE_311, free_port, make_settings, point_catalog_at
+from tests.conftest import S3_BUCKET as BUCKET, SAMPLE_311, free_port, make_settings, point_catalog_at
 from tests.expected_gold import assert_gold_matches_raw_csv
-
-SEAWEEDFS_SCRIPT = PROJECT_ROOT / "infra" / "seaweedfs.sh"
-BUCKET = "citylake-test"
-
-
-@pytest.fixture(scope="module")
-def s3(tmp_path_factory):
-    """SeaweedFS on a free loopback port with throw-away credentials; the process environment points at it."""
-    port = free_port()
-    # The throw-away credentials conftest set before the Spark JVM started.
-    credentials = {key: os.environ[key] for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    environment = {
-        **os.environ,
-        **credentials,
-        "CITYLAKE_S3_PORT": str(port),
-        "CITYLAKE_S3_DIR": str(tmp_path_factory.mktemp("seaweedfs")),
-        "PATH": f"{PROJECT_ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
-    }
-    subprocess.run([str(SEAWEEDFS_SCRIPT), "start"], env=environment, check=True, timeout=120)
-    saved = {key: os.environ.get(key) for key in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION")}
-    os.environ.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_DEFAULT_REGION="us-east-1")
-    try:
-        boto3.client("s3").create_bucket(Bucket=BUCKET)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        subprocess.run([str(SEAWEEDFS_SCRIPT), "stop"], env=environment, check=True, timeout=60)
 
 
 def test_the_311_day_lands_and_publishes_with_the_lake_on_s3(spark, s3, tmp_path):
@@ -67,7 +35,7 @@ def test_the_311_day_lands_and_publishes_with_the_lake_on_s3(spark, s3, tmp_path
     assert manifest_entries(settings, raw.SOURCE, "2022-05-01") == [entry]
     assert not land_file(settings, raw.SOURCE, "2022-05-01", SAMPLE_311, raw.REQUIRED_COLUMNS)[1]
 
-    job.run(spark, settings, RunContext("s3-run", "nyc311_daily", "bronze_to_gold", "2022-05-01"), PROJECT_ROOT / "expectations" / job.SUITE)
+    job.run(spark, settings, RunContext("s3-run", "nyc311_daily", "bronze_to_gold", "2022-05-01"), PROJECT_ROOT / "expectations")
 
     keys = {item["Key"] for item in boto3.client("s3").list_objects_v2(Bucket=BUCKET, Prefix="lake/gold/")["Contents"]}
     assert any(key.startswith("lake/gold/service_requests_daily/_delta_log/") for key in keys)

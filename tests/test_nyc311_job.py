@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pyspark.sql import functions as F
 
 from jobs import lake as lake_catalog
 from jobs import quality
@@ -18,7 +19,7 @@ from jobs.nyc311 import job
 from jobs.settings import PROJECT_ROOT
 from tests.conftest import SAMPLE_311
 
-SUITE = PROJECT_ROOT / "expectations" / job.SUITE
+EXPECTATIONS = PROJECT_ROOT / "expectations"
 
 
 def sample_rows(count: int | None = None) -> tuple[list[str], list[list[str]]]:
@@ -41,7 +42,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], extra_lines:
 def land_and_run(spark, settings, day: str, files: list[Path], run_id: str = "run-1"):
     for path in files:
         land_file(settings, raw.SOURCE, day, path, raw.REQUIRED_COLUMNS)
-    job.run(spark, settings, RunContext(run_id, "nyc311_daily", "bronze_to_gold", day), SUITE)
+    job.run(spark, settings, RunContext(run_id, "nyc311_daily", "bronze_to_gold", day), EXPECTATIONS)
 
 
 def table(spark, settings, name: str):
@@ -62,8 +63,17 @@ def test_the_sample_is_published_reconciled_and_a_rerun_changes_nothing(spark, l
     reconciliation = table(spark, lake, "audit.reconciliation").first()
     assert (reconciliation.manifest_rows, reconciliation.bronze_rows, reconciliation.published_rows, reconciliation.balanced) == (924, 924, 924, True)
     results = table(spark, lake, "audit.dq_results")
-    assert results.count() == len(quality.load_suite(SUITE).expectations)
+    suite_sizes = {name: len(quality.load_suite(EXPECTATIONS / name).expectations) for name in (job.SUITE, job.SILVER_TARGET.suite, job.GOLD_TARGET.suite)}
+    assert results.count() == sum(suite_sizes.values())
     assert results.where("NOT success AND severity = 'critical'").count() == 0
+    # Every result points at the Delta version its publication produced; each publication at its raw file.
+    versions = {row.table_name: row.versions for row in results.groupBy("table_name").agg(F.collect_set("delta_version").alias("versions")).collect()}
+    assert versions == {"silver.service_requests": [0], "gold.service_requests_daily": [0]}
+    publications = {row.table_name: row for row in table(spark, lake, "audit.publications").collect()}
+    assert {name: (row.delta_version, row.rows, row.source_files) for name, row in publications.items()} == {
+        "silver.service_requests": (0, 924, [SAMPLE_311.name]),
+        "gold.service_requests_daily": (0, table(spark, lake, "gold.service_requests_daily").count(), [SAMPLE_311.name]),
+    }
     # Bronze keeps the delivered header names, spaces and all.
     assert "Unique Key" in table(spark, lake, "bronze.nyc311_service_requests").columns
 
@@ -74,6 +84,8 @@ def test_the_sample_is_published_reconciled_and_a_rerun_changes_nothing(spark, l
     assert rows_of(spark, lake, "silver.service_requests", ["request_id"]) == silver_before
     assert table(spark, lake, "bronze.nyc311_service_requests").count() == 924
     assert table(spark, lake, "audit.reconciliation").count() == 1
+    assert table(spark, lake, "audit.publications").count() == 2
+    assert table(spark, lake, "audit.dq_results").count() == sum(suite_sizes.values())
 
 
 def test_bad_rows_are_quarantined_with_their_reasons_and_rows_reconcile(spark, lake, tmp_path):

@@ -18,7 +18,7 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs import lake, quality
+from jobs import alerts, lake, publish, quality, report
 from jobs.audit import Reconciliation, RunContext, record_quality, record_reconciliation
 from jobs.landing import ManifestEntry, manifest_entries
 from jobs.nyc311 import columns as raw
@@ -27,9 +27,10 @@ from jobs.settings import Settings, load_settings
 from jobs.spark_config import build_session
 
 BRONZE = ("bronze", "nyc311_service_requests")
-SILVER = ("silver", "service_requests")
-GOLD = ("gold", "service_requests_daily")
+SILVER_TARGET = publish.Target("silver", "service_requests", "silver_service_requests.json")
+GOLD_TARGET = publish.Target("gold", "service_requests_daily", "gold_service_requests_daily.json")
 QUARANTINE = ("quarantine", "service_requests")
+# The delivered batch's suite, run before row rules split it.
 SUITE = "nyc311_batch.json"
 
 # Bronze keeps the delivered header names, spaces included: Delta column mapping allows them.
@@ -99,24 +100,30 @@ def _bronze_batch(spark: SparkSession, settings: Settings, entry: ManifestEntry)
     )
 
 
-def process_file(spark: SparkSession, settings: Settings, run: RunContext, entry: ManifestEntry, suite_path: Path) -> DataFrame:
-    """Bronze -> validate -> quarantine + silver for one file; returns the silver rows it published."""
+def process_file(spark: SparkSession, settings: Settings, run: RunContext, entry: ManifestEntry, expectations_dir: Path) -> DataFrame:
+    """Bronze -> validate -> quarantine + silver (through the gate) for one file; returns the silver batch."""
     ingest_bronze(spark, settings, entry)
     batch_id = batch_id_of(entry)
     bronze_batch = _bronze_batch(spark, settings, entry)
     typed = transforms.typed_requests(bronze_batch).persist()
     try:
-        results = quality.validate(typed, suite_path)
-        record_quality(spark, settings, run, ".".join(SILVER), batch_id, None, results)
-        failures = quality.critical_failures(results)
+        # The delivery as a whole, before row rules: a broken export stops here, before any quarantine.
+        batch_results = quality.validate(typed, expectations_dir / SUITE, label=f"{entry.file_name} {batch_id}")
+        failures = quality.critical_failures(batch_results)
         if failures:
-            raise quality.CriticalExpectationFailed(quality.describe_failure(f"{'.'.join(SILVER)} <- {entry.file_name}", batch_id, failures))
+            record_quality(spark, settings, run, SILVER_TARGET.name, batch_id, None, batch_results)
+            raise quality.CriticalExpectationFailed(quality.describe_failure(f"{SILVER_TARGET.name} <- {entry.file_name}", batch_id, failures))
 
         published, quarantined = transforms.split_by_row_rules(typed)
         silver_batch = transforms.service_requests(published).persist()
         quarantined = quarantined.persist()
         lake.replace_where(quarantined, settings, *QUARANTINE, f"_batch_id = {lake.sql_literal(batch_id)}")
-        lake.merge_by_key(silver_batch, settings, *SILVER, ("request_id",), transforms.SILVER_UPDATE_WHEN)
+        publish.write_audit_publish(
+            spark, settings, run, SILVER_TARGET, silver_batch, batch_id, expectations_dir,
+            lambda staged: lake.merge_by_key(staged, settings, SILVER_TARGET.zone, SILVER_TARGET.table, ("request_id",), transforms.SILVER_UPDATE_WHEN),
+            [entry.file_name],
+            earlier_results=batch_results,
+        )
         check = Reconciliation(
             source=raw.SOURCE,
             batch_id=batch_id,
@@ -133,8 +140,8 @@ def process_file(spark: SparkSession, settings: Settings, run: RunContext, entry
         typed.unpersist()
 
 
-def publish_gold(spark: SparkSession, settings: Settings, silver_batches: list[DataFrame]) -> None:
-    """Recompute the gold days the batches changed, and every later day already in gold.
+def publish_gold(spark: SparkSession, settings: Settings, run: RunContext, silver_batches: list[DataFrame], source_files: list[str], expectations_dir: Path) -> None:
+    """Recompute the gold days the batches changed, and every later day already in gold, through the gate.
 
     Later days depend on earlier ones through "still open at end of day", so a backfill of an early
     day refreshes them too; replacing exactly that day range keeps reruns idempotent.
@@ -144,24 +151,33 @@ def publish_gold(spark: SparkSession, settings: Settings, silver_batches: list[D
         return
     first_day = min(span[0] for span in spans)
     last_day = max(span[1] for span in spans)
-    if lake.table_exists(spark, settings, *GOLD):
-        latest_in_gold = lake.read_table(spark, settings, *GOLD).agg(F.max("day")).first()[0]
+    if lake.table_exists(spark, settings, GOLD_TARGET.zone, GOLD_TARGET.table):
+        latest_in_gold = lake.read_table(spark, settings, GOLD_TARGET.zone, GOLD_TARGET.table).agg(F.max("day")).first()[0]
         if latest_in_gold and latest_in_gold > last_day:
             last_day = latest_in_gold
-    daily = transforms.service_requests_daily(lake.read_table(spark, settings, *SILVER), first_day, last_day)
-    lake.replace_where(daily, settings, *GOLD, f"day BETWEEN '{first_day}' AND '{last_day}'")
-    log.info("gold %s: days %s..%s replaced", ".".join(GOLD), first_day, last_day)
+    daily = transforms.service_requests_daily(lake.read_table(spark, settings, SILVER_TARGET.zone, SILVER_TARGET.table), first_day, last_day)
+    days = f"day BETWEEN '{first_day}' AND '{last_day}'"
+    publish.write_audit_publish(
+        spark, settings, run, GOLD_TARGET, daily, f"{raw.SOURCE}-days-{first_day}-{last_day}", expectations_dir,
+        lambda staged: lake.replace_where(staged, settings, GOLD_TARGET.zone, GOLD_TARGET.table, days),
+        source_files,
+    )
+    log.info("gold %s: days %s..%s replaced", GOLD_TARGET.name, first_day, last_day)
 
 
-def run(spark: SparkSession, settings: Settings, run_context: RunContext, suite_path: Path) -> None:
-    """All Spark steps for one logical date."""
+def run(spark: SparkSession, settings: Settings, run_context: RunContext, expectations_dir: Path) -> None:
+    """All Spark steps for one logical date, then the run's quality report (also when a gate failed)."""
+    alerts.file_alerts(spark, settings)
     entries = manifest_entries(settings, raw.SOURCE, run_context.logical_date)
     if not entries:
         raise DeliveryError(f"{settings.landing_root}/_manifest/{raw.SOURCE}: nothing landed for {run_context.logical_date}")
-    silver_batches = [process_file(spark, settings, run_context, entry, suite_path) for entry in entries]
-    publish_gold(spark, settings, silver_batches)
-    for batch in silver_batches:
-        batch.unpersist()
+    try:
+        silver_batches = [process_file(spark, settings, run_context, entry, expectations_dir) for entry in entries]
+        publish_gold(spark, settings, run_context, silver_batches, [entry.file_name for entry in entries], expectations_dir)
+        for batch in silver_batches:
+            batch.unpersist()
+    finally:
+        report.write_report_logging_errors(spark, settings, run_context.run_id)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -170,4 +186,4 @@ def main(argv: list[str] | None = None) -> None:
     settings = load_settings({**os.environ, **overrides})
     run_context = RunContext(args.run_id, args.dag_id, args.task_id, args.logical_date.isoformat())
     spark = build_session(settings, f"citylake-nyc311-{args.logical_date}")
-    run(spark, settings, run_context, args.expectations_dir / SUITE)
+    run(spark, settings, run_context, args.expectations_dir)

@@ -78,7 +78,9 @@ def typed_requests(bronze_batch: DataFrame) -> DataFrame:
         *metadata_columns,
         # The raw row as delivered, as JSON: quarantine keeps what arrived so a fixed row can be replayed.
         F.coalesce(
-            F.col("_corrupt_record"), F.to_json(F.struct(*[F.col(f"`{name}`") for name in delivered_columns]))
+            F.col("_corrupt_record"),
+            # Empty cells too (as null), so that every delivered column can be written back out for a replay.
+            F.to_json(F.struct(*[F.col(f"`{name}`") for name in delivered_columns]), {"ignoreNullFields": "false"}),
         ).alias("_raw_record"),
         _blank_to_null(F.col(f"`{raw.UNIQUE_KEY}`")).try_cast("bigint").alias("request_id"),
         F.to_utc_timestamp(created_local, CITY_TIMEZONE).alias("created_at"),

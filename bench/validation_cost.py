@@ -1,0 +1,143 @@
+"""What the quality gate costs, side by side in one run: GE validation vs ingest vs one hand-written pass.
+
+    .venv/bin/python bench/validation_cost.py [--rows 1000000 10000000]
+
+For each size: generates a silver-shaped batch of NYC 311 service requests (the columns of
+silver.service_requests, realistic values, a few defects), writes it as a CSV delivery, then measures
+
+- ingest: the delivery read as CSV and appended to a Delta table (what bronze does with a file);
+- validation: the silver suite (expectations/silver_service_requests.json) run by Great Expectations on
+  the staged batch, persisted once, with the result format the pipeline uses (no row samples);
+- single pass: one hand-written Spark aggregation that computes the same checks in one scan.
+
+Prints the times and the ratios the target is stated in (validation <= 0.3 x ingest, <= 2 x single pass).
+Runs on a scratch folder with the session the tests use (local[2]); needs `make setup`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from jobs import quality  # noqa: E402
+from jobs.settings import load_settings  # noqa: E402
+from jobs.spark_config import build_session  # noqa: E402
+
+SUITE = PROJECT / "expectations" / "silver_service_requests.json"
+PARAMETERS = {"freshness_min_day": "2022-04-30", "volume_min": 0, "volume_max": None}
+BOROUGHS = ["Manhattan", "Brooklyn", "Queens", "Bronx", "Staten Island", "Unspecified"]
+THEMES = ["transport", "waste and sanitation", "public safety", "noise", "housing", "environment", "other"]
+
+
+def generate(spark, rows: int):
+    """A silver-shaped batch: unique keys, one day of requests, about 1 % with no closure."""
+    from pyspark.sql import functions as F
+
+    seconds = (F.col("id") * 7919 % 86400).cast("long")
+    created = (F.lit(1651377600).cast("long") + seconds).cast("timestamp")
+    pick = lambda values, salt: F.element_at(F.array(*[F.lit(v) for v in values]), (F.hash(F.col("id"), F.lit(salt)) % len(values) + len(values)) % len(values) + 1)  # noqa: E731
+    return spark.range(rows).select(
+        (F.col("id") + 50_000_000).alias("request_id"),
+        created.alias("created_at"),
+        F.when(F.col("id") % 100 == 0, None).otherwise(created + F.expr("INTERVAL 3 HOURS")).alias("closed_at"),
+        F.lit(None).cast("timestamp").alias("resolution_updated_at"),
+        F.to_date(created).alias("created_date"),
+        F.when(F.col("id") % 100 == 0, None).otherwise(F.to_date(created + F.expr("INTERVAL 3 HOURS"))).alias("closed_date"),
+        F.lit("NYPD").alias("agency"),
+        F.lit("Noise - Residential").alias("complaint_type"),
+        F.lit("Loud Music/Party").alias("descriptor"),
+        pick(THEMES, 1).alias("theme"),
+        F.lit("Closed").alias("status"),
+        pick(BOROUGHS, 2).alias("borough"),
+        F.lit("10452").alias("incident_zip"),
+        F.lit("04 BRONX").alias("community_board"),
+        F.lit("ONLINE").alias("channel"),
+        F.round(F.lit(40.5) + (F.col("id") % 400) / 1000, 3).alias("latitude"),
+        F.round(F.lit(-74.2) + (F.col("id") % 500) / 1000, 3).alias("longitude"),
+        F.lit("bench.csv").alias("source_file"),
+        F.lit("bench-batch").alias("batch_id"),
+    )
+
+
+def single_pass(batch) -> dict:
+    """The suite's checks as one aggregation: one scan, one row of counts."""
+    from pyspark.sql import functions as F
+
+    def count_where(condition):
+        return F.sum(F.when(condition, 1).otherwise(0))
+
+    return batch.agg(
+        F.count("*").alias("rows"),
+        count_where(F.col("request_id").isNull()).alias("request_id_null"),
+        (F.count("request_id") - F.countDistinct("request_id")).alias("request_id_repeats"),
+        count_where(F.col("created_at").isNull()).alias("created_at_null"),
+        count_where(F.col("closed_at") < F.col("created_at")).alias("closed_before_created"),
+        count_where(~F.col("borough").isin(BOROUGHS)).alias("borough_unknown"),
+        count_where(~F.col("theme").isin(THEMES)).alias("theme_unknown"),
+        count_where(~F.col("latitude").between(40.47, 40.93)).alias("latitude_out"),
+        count_where(~F.col("longitude").between(-74.27, -73.68)).alias("longitude_out"),
+        count_where(F.col("source_file").isNull()).alias("source_file_null"),
+        F.max("created_date").alias("newest_day"),
+    ).first().asDict()
+
+
+def timed(action) -> tuple[float, object]:
+    started = time.perf_counter()
+    value = action()
+    return time.perf_counter() - started, value
+
+
+def measure(spark, scratch: Path, rows: int) -> dict:
+    delivery = str(scratch / f"delivery-{rows}")
+    generate(spark, rows).write.mode("overwrite").option("header", True).csv(delivery)
+    bronze = str(scratch / f"bronze-{rows}")
+    # Ingest as bronze does: the delivered strings read as CSV and appended to Delta.
+    ingest_seconds, _ = timed(lambda: spark.read.option("header", True).csv(delivery).write.format("delta").mode("append").save(bronze))
+    staged = str(scratch / f"staged-{rows}")
+    generate(spark, rows).write.format("delta").mode("overwrite").save(staged)
+    batch = spark.read.format("delta").load(staged).persist()
+    persist_seconds, _ = timed(batch.count)  # the gate's one read of the staged batch
+    validation_seconds, results = timed(lambda: quality.validate(batch, SUITE, PARAMETERS))
+    single_seconds, counts = timed(lambda: single_pass(batch))
+    batch.unpersist()
+    failed = [result.expectation_type for result in results if not result.success]
+    return {
+        "rows": rows, "ingest": ingest_seconds, "persist": persist_seconds, "validation": validation_seconds,
+        "single_pass": single_seconds, "failed": failed, "counts": counts,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="citylake-bench-ge-"))
+    os.environ.setdefault("CITYLAKE_SHUFFLE_PARTITIONS", "8")
+    settings = load_settings({**os.environ, "CITYLAKE_LAKE_ROOT": str(scratch / "lake"), "CITYLAKE_SPARK_MASTER": "local[2]"})
+    spark = build_session(settings, "citylake-bench-validation", {"spark.driver.memory": "6g"})
+    try:
+        # Warm the JVM and Great Expectations once, so the first size does not pay for class loading.
+        measure(spark, scratch, 10_000)
+        measured = [measure(spark, scratch, rows) for rows in args.rows]
+    finally:
+        spark.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"{'rows':>12} {'ingest':>9} {'persist':>9} {'GE suite':>9} {'1 pass':>9} {'GE/ingest':>10} {'GE/1 pass':>10}  failed expectations")
+    for m in measured:
+        print(
+            f"{m['rows']:>12,} {m['ingest']:>8.1f}s {m['persist']:>8.1f}s {m['validation']:>8.1f}s {m['single_pass']:>8.1f}s "
+            f"{m['validation'] / m['ingest']:>10.2f} {m['validation'] / m['single_pass']:>10.2f}  {', '.join(m['failed']) or 'none'}"
+        )
+    print("targets: GE/ingest <= 0.30, GE/1 pass <= 2.00 (the suite has 12 expectations; persist is the staged batch's one read)")
+
+
+if __name__ == "__main__":
+    main()

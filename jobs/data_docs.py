@@ -1,0 +1,151 @@
+"""Great Expectations Data Docs for one run, built to render offline.
+
+Every validation a run performs (:func:`jobs.quality.validate`) is kept in memory; at the end of the run
+they are rendered into one Data Docs site per run, ``<reports_root>/data_docs/<run>/index.html``, which
+the lake-level report links to. Data Docs as Great Expectations generates them load Bootstrap, jQuery,
+Vega and Font Awesome from public CDNs; here every such URL is rewritten to a copy inside the site, taken
+from the assets set-up fetched and pinned (``infra/web_assets/``), so the pages render with no network.
+Results are kept with the BASIC result format and no partial unexpected values, so the pages hold
+counts and observed values only, never rows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from jobs.settings import PROJECT_ROOT, Settings
+
+ASSET_MANIFEST = PROJECT_ROOT / "infra" / "web_assets" / "assets.tsv"
+VENDOR = "static/vendor"
+# Great Expectations' hosted images (its logo) are also in every site's static/images/.
+_HOSTED_IMAGES = re.compile(r'https://great-expectations-web-assets\.s3\.[a-z0-9-]+\.amazonaws\.com/([^"?]*)(\?[^"]*)?')
+# The site's own static files, however deep the page (GE miscounts the depth of some validation pages).
+_SITE_STATIC = re.compile(r'(href|src)="(?:\.{1,2}/)*static/')
+# Links to Great Expectations' website: not ours, and dead offline.
+_WEBSITE_LINK = re.compile(r'href="https?://(?:[a-z0-9-]+\.)*greatexpectations\.io[^"]*"')
+
+
+class MissingAssetsError(RuntimeError):
+    """The pinned web assets are not where set-up puts them."""
+
+
+def assets_dir() -> Path:
+    return Path(os.environ.get("CITYLAKE_WEB_ASSETS_DIR", PROJECT_ROOT / ".citylake" / "web_assets"))
+
+
+def asset_map() -> list[tuple[str, str, str]]:
+    """(CDN URL prefix, package, path inside the package), longest prefix first."""
+    rows = []
+    for line in ASSET_MANIFEST.read_text().splitlines():
+        if line and not line.startswith("#"):
+            spec, url, inner = (line.split("\t") + [""])[:3]
+            rows.append((url, spec.rsplit("@", 1)[0], inner))
+    return sorted(rows, key=lambda row: len(row[0]), reverse=True)
+
+
+def site_key(run_id: str) -> str:
+    """Where a run's site lives under the reports root (the lake report links to it)."""
+    from jobs.report import page_name
+
+    return f"data_docs/{page_name(run_id).removesuffix('.html')}"
+
+
+def publish_run_site(settings: Settings, run_id: str, validations: list) -> str | None:
+    """Build the run's site and put it under the reports root (a folder or S3); returns its index."""
+    from jobs.landing import store_for
+
+    if not validations:
+        return None
+    with tempfile.TemporaryDirectory(prefix="citylake-site-") as scratch:
+        site = Path(scratch) / "site"
+        build_site(validations, site)
+        store = store_for(settings.reports_root)
+        for path in sorted(site.rglob("*")):
+            if path.is_file():
+                store.put_file(f"{site_key(run_id)}/{path.relative_to(site)}", path)
+    return store.uri(f"{site_key(run_id)}/index.html")
+
+
+def build_site(validations: list, target: Path) -> Path:
+    """Render ``validations`` (suite, outcome, batch label) into a Data Docs site at ``target``; offline."""
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier, ValidationResultIdentifier
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    building = Path(tempfile.mkdtemp(prefix="citylake-data-docs-"))
+    try:
+        context.add_data_docs_site(
+            site_name="citylake",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(building)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+        suites = set()
+        for position, (suite, outcome, batch_label) in enumerate(validations):
+            if suite.name not in suites:
+                context.suites.add(suite)
+                suites.add(suite.name)
+            key = ValidationResultIdentifier(
+                expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
+                run_id=RunIdentifier(run_name=f"{position:03d}-{suite.name}"),
+                batch_identifier=re.sub(r"[^A-Za-z0-9._-]", "_", batch_label),
+            )
+            context.validation_results_store.set(key, outcome)
+        context.build_data_docs(site_names=["citylake"])
+        make_offline(building)
+        if target.exists():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(building, target)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return target / "index.html"
+
+
+def make_offline(site: Path) -> None:
+    """Rewrite every CDN URL in the site's pages to a copy of the asset inside the site."""
+    source = assets_dir()
+    mapping = asset_map()
+    missing = sorted({package for _, package, _ in mapping if not (source / package).is_dir()})
+    if missing:
+        raise MissingAssetsError(f"web assets {missing} are missing from {source} (CITYLAKE_WEB_ASSETS_DIR); run `make setup`")
+    used: set[tuple[str, str]] = set()
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        to_root = os.path.relpath(site, page.parent)
+        for url, package, inner in mapping:
+            pattern = re.compile(re.escape(url) + r'([^"\'\s)]*)')
+
+            def local(match, package=package, inner=inner):
+                relative = (inner + match.group(1)).lstrip("/")
+                used.add((package, relative))
+                return f"{to_root}/{VENDOR}/{package}/{relative}"
+
+            text = pattern.sub(local, text)
+        text = _SITE_STATIC.sub(lambda match: f'{match.group(1)}="{to_root}/static/', text)
+        text = _HOSTED_IMAGES.sub(lambda match: f"{to_root}/static/images/{match.group(1)}", text)
+        text = _WEBSITE_LINK.sub('href="#"', text)
+        page.write_text(text, encoding="utf-8")
+    for package, relative in used:
+        copied = site / VENDOR / package / relative
+        copied.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / package / relative, copied)
+        if relative.endswith(".css"):
+            # Stylesheets load fonts and images relative to themselves (Font Awesome's ../webfonts/).
+            for reference in re.findall(r'url\(["\']?([^"\')?#]+)', (source / package / relative).read_text(encoding="utf-8", errors="replace")):
+                if reference.startswith(("data:", "http")):
+                    continue
+                asset = (source / package / relative).parent / reference
+                if asset.is_file():
+                    target = copied.parent / reference
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(asset, target)

@@ -1,0 +1,85 @@
+"""Spark job: compact and cluster the tables BI reads (Delta OPTIMIZE with Z-ordering).
+
+Daily writes leave one small file or a few per run; a dashboard query then opens hundreds of them
+and can skip none. OPTIMIZE rewrites them into few large files, Z-ordered by the columns dashboards
+filter on, so Delta's per-file min/max statistics let a filtered query skip most files. It commits
+like any other write: readers (the SQL endpoint) see the new version on their next query. The
+maintenance DAG runs each table's task in the Airflow pool of the table's writer, so OPTIMIZE and the
+writer's replace never run at the same time (they would conflict on the files both rewrite).
+
+    spark-submit ... jobs/run.py maintenance --table gold.service_requests_daily --logical-date 2022-05-08
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from datetime import date, datetime, timezone
+
+from pyspark.sql import SparkSession
+
+from jobs import alerts, lake
+from jobs.audit import RunContext
+from jobs.settings import Settings, load_settings
+from jobs.spark_config import build_session
+
+# The tables dashboards read, with the columns their filters use (most selective first).
+CLUSTERED_TABLES = {
+    "gold.service_requests_daily": ("day", "borough"),
+}
+MAINTENANCE_SCHEMA = (
+    "run_id string, dag_id string, logical_date date, table_name string, operation string, "
+    "zorder_by string, files_removed long, files_added long, delta_version long, finished_at timestamp"
+)
+
+log = logging.getLogger("citylake.maintenance")
+
+
+def optimize(spark: SparkSession, settings: Settings, table_name: str) -> dict:
+    """OPTIMIZE ``table_name`` Z-ordered by its dashboard columns; returns Delta's file metrics and version."""
+    from delta.tables import DeltaTable
+
+    zone, table = table_name.split(".")
+    columns = CLUSTERED_TABLES[table_name]
+    if not lake.table_exists(spark, settings, zone, table):
+        log.info("%s does not exist yet: nothing to optimize", table_name)
+        return {"files_removed": 0, "files_added": 0, "delta_version": None}
+    target = DeltaTable.forPath(spark, settings.table_path(zone, table))
+    metrics = target.optimize().executeZOrderBy(*columns).first()["metrics"]
+    version = target.history(1).first()["version"]
+    result = {"files_removed": metrics["numFilesRemoved"], "files_added": metrics["numFilesAdded"], "delta_version": version}
+    log.info("%s: OPTIMIZE ZORDER BY %s: %s", table_name, ", ".join(columns), result)
+    return result
+
+
+def record_maintenance(spark: SparkSession, settings: Settings, run: RunContext, table_name: str, result: dict) -> None:
+    """One ``audit.maintenance`` row per table and run (a rerun of the run replaces it)."""
+    row = (
+        run.run_id, run.dag_id, date.fromisoformat(run.logical_date), table_name, "OPTIMIZE",
+        ",".join(CLUSTERED_TABLES[table_name]), result["files_removed"], result["files_added"], result["delta_version"],
+        datetime.now(timezone.utc).replace(tzinfo=None),
+    )
+    predicate = f"run_id = {lake.sql_literal(run.run_id)} AND table_name = {lake.sql_literal(table_name)}"
+    lake.replace_where(spark.createDataFrame([row], MAINTENANCE_SCHEMA), settings, "audit", "maintenance", predicate)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="maintenance", description=__doc__.splitlines()[0])
+    parser.add_argument("--table", required=True, choices=sorted(CLUSTERED_TABLES), help="zone.table to optimize")
+    parser.add_argument("--logical-date", required=True, type=date.fromisoformat)
+    parser.add_argument("--run-id", default="manual")
+    parser.add_argument("--dag-id", default="manual")
+    parser.add_argument("--task-id", default="optimize")
+    parser.add_argument("--lake-root", help="overrides CITYLAKE_LAKE_ROOT")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    overrides = {"CITYLAKE_LAKE_ROOT": args.lake_root} if args.lake_root else {}
+    settings = load_settings({**os.environ, **overrides})
+    spark = build_session(settings, f"citylake-maintenance-{args.table}")
+    run = RunContext(args.run_id, args.dag_id, args.task_id, args.logical_date.isoformat())
+    alerts.file_alerts(spark, settings)
+    record_maintenance(spark, settings, run, args.table, optimize(spark, settings, args.table))

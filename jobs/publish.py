@@ -1,0 +1,133 @@
+"""Write, audit, publish: a batch reaches a table BI reads only after its suite passed on the batch itself.
+
+The batch is first written to the staging zone (``<lake>/staging/<zone>.<table>/<batch>``), read back once
+and persisted, validated with the table's Great Expectations suite, and only then published with the
+table's own idempotent write (MERGE by key or an exact replace). A critical failure publishes nothing,
+keeps the staged batch for inspection and fails the task with table, batch, expectation and evidence.
+Every result is recorded in ``audit.dq_results`` with the Delta version the publication produced, and
+each publication in ``audit.publications`` with its row count and the raw files behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Callable
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs import lake, quality
+from jobs.audit import RunContext, record_publication, record_quality
+from jobs.settings import Settings
+
+STAGING_ZONE = "staging"
+# Volume: a batch's rows against the median of the table's last publications (before this logical date).
+VOLUME_HISTORY = 7
+VOLUME_MIN_HISTORY = 3
+VOLUME_BAND = (0.5, 2.0)
+# Freshness: the newest day in a batch is at most this many days older than the run's logical date.
+FRESHNESS_DAYS = 1
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A table that is published through a gate: where it lives and which suite guards it."""
+
+    zone: str
+    table: str
+    suite: str  # file name in the expectations folder
+
+    @property
+    def name(self) -> str:
+        return f"{self.zone}.{self.table}"
+
+
+def staging_path(settings: Settings, target: Target, batch_id: str) -> str:
+    return f"{settings.zone_path(STAGING_ZONE)}/{target.name}/{batch_id}"
+
+
+def run_parameters(spark: SparkSession, settings: Settings, target: Target, logical_date: str) -> dict:
+    """Values for the suites' ``$PARAMETER`` placeholders: freshness and volume bounds for this run."""
+    day = date.fromisoformat(logical_date)
+    parameters = {"freshness_min_day": (day - timedelta(days=FRESHNESS_DAYS)).isoformat(), "volume_min": 0, "volume_max": None}
+    history = recent_volumes(spark, settings, target, logical_date)
+    if len(history) >= VOLUME_MIN_HISTORY:
+        median = statistics.median(history)
+        parameters.update(volume_min=int(median * VOLUME_BAND[0]), volume_max=int(median * VOLUME_BAND[1]) + 1)
+    return parameters
+
+
+def recent_volumes(spark: SparkSession, settings: Settings, target: Target, logical_date: str) -> list[int]:
+    """Rows of the table's last publications before ``logical_date`` (the latest run per day)."""
+    if not lake.table_exists(spark, settings, "audit", "publications"):
+        return []
+    rows = (
+        lake.read_table(spark, settings, "audit", "publications")
+        .where((F.col("table_name") == target.name) & (F.col("logical_date") < F.lit(logical_date).cast("date")))
+        .groupBy("logical_date", "batch_id")
+        .agg(F.max_by("rows", "published_at").alias("rows"))
+        .orderBy(F.col("logical_date").desc())
+        .limit(VOLUME_HISTORY)
+        .collect()
+    )
+    return [row.rows for row in rows]
+
+
+def write_audit_publish(
+    spark: SparkSession,
+    settings: Settings,
+    run: RunContext,
+    target: Target,
+    batch: DataFrame,
+    batch_id: str,
+    expectations_dir: Path,
+    publish: Callable[[DataFrame], None],
+    source_files: list[str],
+    earlier_results: list[quality.ExpectationResult] = (),
+) -> int:
+    """Stage ``batch``, validate it, publish it with ``publish``; returns the Delta version published.
+
+    ``earlier_results`` (the raw batch's checks before row rules) are recorded with the same Delta
+    version, so every result points at the publication it allowed.
+    """
+    staged_at = staging_path(settings, target, batch_id)
+    batch.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(staged_at)
+    staged = spark.read.format("delta").load(staged_at).persist()
+    suite_path = expectations_dir / target.suite
+    results = list(earlier_results) + quality.validate(staged, suite_path, run_parameters(spark, settings, target, run.logical_date), label=f"{target.name} {batch_id}")
+    failures = quality.critical_failures(results)
+    if failures:
+        staged.unpersist()
+        record_quality(spark, settings, run, target.name, batch_id, None, results)
+        raise quality.CriticalExpectationFailed(
+            quality.describe_failure(target.name, batch_id, failures) + f"\nnothing was published; the staged batch is kept at {staged_at}"
+        )
+    try:
+        publish(staged)
+        version = latest_version(spark, settings, target)
+        record_quality(spark, settings, run, target.name, batch_id, version, results)
+        record_publication(spark, settings, run, target.name, batch_id, version, staged.count(), source_files)
+    finally:
+        staged.unpersist()
+    _delete(spark, staged_at)
+    log.info("%s: batch %s published as version %s", target.name, batch_id, version)
+    return version
+
+
+def latest_version(spark: SparkSession, settings: Settings, target: Target) -> int:
+    from delta.tables import DeltaTable
+
+    return DeltaTable.forPath(spark, settings.table_path(target.zone, target.table)).history(1).first()["version"]
+
+
+def _delete(spark: SparkSession, path: str) -> None:
+    """Remove a published batch's staging folder (a failed one stays for inspection)."""
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).delete(hadoop_path, True)

@@ -1,0 +1,29 @@
+"""The failure callback's alert reaches audit.alerts, once, however often it is filed."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from jobs import alerts, lake
+from jobs.airflow_support import record_failure
+
+
+def failed_context(try_number: int = 3) -> dict:
+    task_instance = SimpleNamespace(dag_id="nyc311_daily", task_id="bronze_to_gold", try_number=try_number)
+    error = RuntimeError("silver.service_requests: batch nyc_311-abc failed 1 critical expectation(s)")
+    return {"task_instance": task_instance, "run_id": "scheduled__2022-05-01T00:00:00+00:00", "exception": error}
+
+
+def test_the_failure_callback_drops_an_alert_that_spark_files_once(spark, settings, monkeypatch):
+    for key, value in {"CITYLAKE_LAKE_ROOT": settings.lake_root, "CITYLAKE_INBOX_ROOT": settings.inbox_root}.items():
+        monkeypatch.setenv(key, value)
+    record_failure(failed_context())
+    record_failure(failed_context())  # the same failure reported twice: one alert
+    record_failure(failed_context(try_number=4))
+
+    assert alerts.file_alerts(spark, settings) == 2
+    assert alerts.file_alerts(spark, settings) == 2  # filing again changes nothing
+    filed = sorted(lake.read_table(spark, settings, "audit", "alerts").collect(), key=lambda row: row.try_number)
+    assert [(row.dag_id, row.task_id, row.try_number) for row in filed] == [("nyc311_daily", "bronze_to_gold", 3), ("nyc311_daily", "bronze_to_gold", 4)]
+    assert filed[0].error.startswith("silver.service_requests: batch nyc_311-abc failed")
+    assert filed[0].run_id == "scheduled__2022-05-01T00:00:00+00:00"
