@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 JARS := .citylake/jars
-JOBS_SOURCES := $(shell find jobs -name '*.py' -o -name '*.csv' 2>/dev/null)
+JOBS_SOURCES := $(shell find jobs -name '*.py' -o -name '*.csv' -o -name '*.tsv' 2>/dev/null)
 
 .PHONY: setup browser demo test stop lock clean
 
@@ -28,8 +28,8 @@ $(JARS)/.resolved: infra/jars/pom.xml
 	touch $@
 
 # Data Docs' web assets (Bootstrap, jQuery, Vega, Font Awesome): pinned npm packages, checked against
-# infra/web_assets/assets.lock, so that the quality pages render offline.
-$(WEB_ASSETS)/.fetched: infra/web_assets/assets.tsv infra/web_assets/assets.lock infra/fetch_web_assets.py
+# infra/web_assets/assets.lock (the manifest is jobs/reference/web_assets.tsv), so that Data Docs render offline.
+$(WEB_ASSETS)/.fetched: jobs/reference/web_assets.tsv infra/web_assets/assets.lock infra/fetch_web_assets.py
 	$(PYTHON) infra/fetch_web_assets.py $(WEB_ASSETS)
 	touch $@
 

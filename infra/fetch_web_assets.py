@@ -1,4 +1,4 @@
-"""Fetch the Data Docs web assets of infra/web_assets/assets.tsv into a folder, once, at set-up.
+"""Fetch the Data Docs web assets of jobs/reference/web_assets.tsv into a folder, once, at set-up.
 
     python infra/fetch_web_assets.py OUTPUT_DIR            fetch and check against assets.lock
     python infra/fetch_web_assets.py OUTPUT_DIR --lock     fetch and (re)write assets.lock
@@ -18,9 +18,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent / "web_assets"
-MANIFEST = HERE / "assets.tsv"
-LOCK = HERE / "assets.lock"
+PROJECT = Path(__file__).resolve().parent.parent
+MANIFEST = PROJECT / "jobs" / "reference" / "web_assets.tsv"
+LOCK = PROJECT / "infra" / "web_assets" / "assets.lock"
 
 
 def packages() -> list[str]:

@@ -28,8 +28,11 @@ log = logging.getLogger(__name__)
 
 
 def record_failure(context) -> None:
-    """Failure callback: log the alert and drop it where Spark files it in ``audit.alerts`` (jobs/alerts.py)."""
-    from jobs.alerts import alert_from_context, drop_alert
+    """Failure callback: log the alert, drop it where Spark files it in ``audit.alerts``, notify a webhook.
+
+    See jobs/alerts.py.
+    """
+    from jobs.alerts import alert_from_context, drop_alert, notify_webhook
 
     alert = alert_from_context(context)
     log.error("citylake alert: %s", json.dumps(alert))
@@ -37,6 +40,11 @@ def record_failure(context) -> None:
         log.info("alert %s recorded at %s", alert["alert_id"], drop_alert(load_settings(), alert))
     except Exception:  # an alert that cannot be written must not hide the task's own error
         log.exception("could not record the alert; it is in this log only")
+    try:
+        if notify_webhook(alert):
+            log.info("alert %s sent to the webhook", alert["alert_id"])
+    except Exception as error:  # the URL may hold a token: name the failure, not the URL
+        log.error("could not send alert %s to the webhook: %s", alert["alert_id"], type(error).__name__)
 
 
 def default_args(retries: int = 2) -> dict:

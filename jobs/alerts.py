@@ -5,12 +5,14 @@ own: it only writes one small JSON document (``<landing_root>/_alerts/<alert_id>
 and logs the alert. Every citylake Spark application on the lake (the next run, the maintenance job,
 ``citylake summary``) MERGEs pending documents into ``audit.alerts`` by alert id, so filing is
 idempotent and an alert is never lost when the table cannot be written at the moment of failure.
+When ``CITYLAKE_ALERT_WEBHOOK_URL`` is set, the callback also POSTs the alert there.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import datetime, timezone
 
 from jobs.settings import Settings
@@ -43,6 +45,21 @@ def drop_alert(settings: Settings, alert: dict) -> str:
     key = f"{INBOX}{alert['alert_id']}.json"
     store.put_text(key, json.dumps(alert, sort_keys=True))
     return store.uri(key)
+
+
+def notify_webhook(alert: dict, url: str | None = None, timeout_seconds: float = 10) -> bool:
+    """POST the alert as JSON to ``CITYLAKE_ALERT_WEBHOOK_URL`` (a chat or paging webhook) when it is set.
+
+    The URL often holds a token, so it comes from the environment and is never logged.
+    """
+    import urllib.request
+
+    url = url or os.environ.get("CITYLAKE_ALERT_WEBHOOK_URL")
+    if not url:
+        return False
+    request = urllib.request.Request(url, data=json.dumps(alert).encode(), headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=timeout_seconds):
+        return True
 
 
 def file_alerts(spark, settings: Settings) -> int:

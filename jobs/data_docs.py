@@ -4,7 +4,8 @@ Every validation a run performs (:func:`jobs.quality.validate`) is kept in memor
 they are rendered into one Data Docs site per run, ``<reports_root>/data_docs/<run>/index.html``, which
 the lake-level report links to. Data Docs as Great Expectations generates them load Bootstrap, jQuery,
 Vega and Font Awesome from public CDNs; here every such URL is rewritten to a copy inside the site, taken
-from the assets set-up fetched and pinned (``infra/web_assets/``), so the pages render with no network.
+from the assets set-up fetched and pinned (``jobs/reference/web_assets.tsv``; integrity in
+``infra/web_assets/assets.lock``), so the pages render with no network.
 Results are kept with the BASIC result format and no partial unexpected values, so the pages hold
 counts and observed values only, never rows.
 """
@@ -15,11 +16,11 @@ import os
 import re
 import shutil
 import tempfile
+from importlib import resources
 from pathlib import Path
 
-from jobs.settings import PROJECT_ROOT, Settings
+from jobs.settings import Settings
 
-ASSET_MANIFEST = PROJECT_ROOT / "infra" / "web_assets" / "assets.tsv"
 VENDOR = "static/vendor"
 # Great Expectations' hosted images (its logo) are also in every site's static/images/.
 _HOSTED_IMAGES = re.compile(r'https://great-expectations-web-assets\.s3\.[a-z0-9-]+\.amazonaws\.com/([^"?]*)(\?[^"]*)?')
@@ -33,14 +34,13 @@ class MissingAssetsError(RuntimeError):
     """The pinned web assets are not where set-up puts them."""
 
 
-def assets_dir() -> Path:
-    return Path(os.environ.get("CITYLAKE_WEB_ASSETS_DIR", PROJECT_ROOT / ".citylake" / "web_assets"))
-
-
 def asset_map() -> list[tuple[str, str, str]]:
-    """(CDN URL prefix, package, path inside the package), longest prefix first."""
+    """(CDN URL prefix, package, path inside the package), longest prefix first.
+
+    The manifest is package data (``jobs/reference/web_assets.tsv``): it travels with the job code.
+    """
     rows = []
-    for line in ASSET_MANIFEST.read_text().splitlines():
+    for line in resources.files("jobs.reference").joinpath("web_assets.tsv").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             spec, url, inner = (line.split("\t") + [""])[:3]
             rows.append((url, spec.rsplit("@", 1)[0], inner))
@@ -62,7 +62,7 @@ def publish_run_site(settings: Settings, run_id: str, validations: list) -> str 
         return None
     with tempfile.TemporaryDirectory(prefix="citylake-site-") as scratch:
         site = Path(scratch) / "site"
-        build_site(validations, site)
+        build_site(validations, site, Path(settings.web_assets_dir))
         store = store_for(settings.reports_root)
         for path in sorted(site.rglob("*")):
             if path.is_file():
@@ -70,8 +70,11 @@ def publish_run_site(settings: Settings, run_id: str, validations: list) -> str 
     return store.uri(f"{site_key(run_id)}/index.html")
 
 
-def build_site(validations: list, target: Path) -> Path:
-    """Render ``validations`` (suite, outcome, batch label) into a Data Docs site at ``target``; offline."""
+def build_site(validations: list, target: Path, assets: Path) -> Path:
+    """Render ``validations`` (suite, outcome, batch label) into a Data Docs site at ``target``.
+
+    ``assets`` is the folder of pinned web assets the site's pages are pointed at (made offline).
+    """
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -101,7 +104,7 @@ def build_site(validations: list, target: Path) -> Path:
             )
             context.validation_results_store.set(key, outcome)
         context.build_data_docs(site_names=["citylake"])
-        make_offline(building)
+        make_offline(building, assets)
         if target.exists():
             shutil.rmtree(target)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -111,9 +114,8 @@ def build_site(validations: list, target: Path) -> Path:
     return target / "index.html"
 
 
-def make_offline(site: Path) -> None:
-    """Rewrite every CDN URL in the site's pages to a copy of the asset inside the site."""
-    source = assets_dir()
+def make_offline(site: Path, source: Path) -> None:
+    """Rewrite every CDN URL in the site's pages to a copy, taken from ``source``, inside the site."""
     mapping = asset_map()
     missing = sorted({package for _, package, _ in mapping if not (source / package).is_dir()})
     if missing:

@@ -90,17 +90,19 @@ def write_audit_publish(
     publish: Callable[[DataFrame], None],
     source_files: list[str],
     earlier_results: list[quality.ExpectationResult] = (),
+    reconciliation: dict | None = None,
 ) -> int:
     """Stage ``batch``, validate it, publish it with ``publish``; returns the Delta version published.
 
     ``earlier_results`` (the raw batch's checks before row rules) are recorded with the same Delta
-    version, so every result points at the publication it allowed.
+    version, so every result points at the publication it allowed. ``reconciliation`` holds the suite
+    parameters that tie the batch to the layer below it (expected row counts or sums).
     """
     staged_at = staging_path(settings, target, batch_id)
     batch.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(staged_at)
     staged = spark.read.format("delta").load(staged_at).persist()
     suite_path = expectations_dir / target.suite
-    results = list(earlier_results) + quality.validate(staged, suite_path, run_parameters(spark, settings, target, run.logical_date), label=f"{target.name} {batch_id}")
+    results = list(earlier_results) + quality.validate(staged, suite_path, {**run_parameters(spark, settings, target, run.logical_date), **(reconciliation or {})}, label=f"{target.name} {batch_id}")
     failures = quality.critical_failures(results)
     if failures:
         staged.unpersist()

@@ -39,6 +39,7 @@ class Settings:
     spark_master: str
     pseudonym_key_source: str
     jars_dir: str
+    web_assets_dir: str
 
     def zone_path(self, zone: str) -> str:
         """Storage path of a lake zone (bronze, silver, ...)."""
@@ -69,6 +70,7 @@ def _defaults() -> dict[str, str]:
         "spark_master": "local[*]",
         "pseudonym_key_source": "env:CITYLAKE_PSEUDONYM_KEY",
         "jars_dir": str(state / "jars"),
+        "web_assets_dir": str(state / "web_assets"),
     }
 
 

@@ -65,6 +65,6 @@ def print_summary() -> None:
         print("\n== Where to look")
         print(f"  Airflow UI:      http://127.0.0.1:{port}")
         print(f"  lake:            {settings.lake_root}")
-        print(f"  reports:         {settings.reports_root}")
+        print(f"  quality report:  {settings.reports_root}/quality/index.html (Data Docs per run under data_docs/)")
     finally:
         spark.stop()

@@ -17,12 +17,12 @@ import urllib.request
 from pathlib import Path
 
 import pandas as pd
-import psutil
 import pytest
 
 from jobs.settings import PROJECT_ROOT
 from tests.conftest import S3_BUCKET, SAMPLE_311, free_port
 from tests.expected_gold import assert_gold_rows_match_raw_csv
+from tests.services import listening_addresses, processes_in, service_groups
 
 pytestmark = pytest.mark.e2e
 
@@ -137,18 +137,10 @@ def stack(s3, tmp_path_factory):
             started.append((script, script_environment))
         yield state, environment
     finally:
-        groups = [int(path.read_text()) for path in state.rglob("*.pid")]
+        groups = service_groups(state)
         for script, script_environment in reversed(started):
             run_script(script, "stop", script_environment, timeout=180)
-        leftovers = [process for process in psutil.process_iter() if _group_of(process) in groups]
-        assert not leftovers, f"processes left running after stop: {leftovers}"
-
-
-def _group_of(process: psutil.Process) -> int | None:
-    try:
-        return os.getpgid(process.pid)
-    except (ProcessLookupError, psutil.Error):
-        return None
+        assert not processes_in(groups), f"processes left running after stop: {processes_in(groups)}"
 
 
 @pytest.fixture(scope="module")
@@ -213,12 +205,5 @@ def test_restricted_zones_are_not_found_by_the_bi_user(stack, gold_after_each_ru
 
 def test_every_service_listens_on_loopback_only(stack):
     state, _ = stack
-    groups = [int(path.read_text()) for path in state.rglob("*.pid")]
-    addresses = set()
-    for process in psutil.process_iter():
-        if _group_of(process) in groups:
-            try:
-                addresses |= {c.laddr.ip for c in process.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN}
-            except psutil.Error:
-                continue
+    addresses = listening_addresses(service_groups(state))
     assert addresses and addresses <= {"127.0.0.1", "::ffff:127.0.0.1"}

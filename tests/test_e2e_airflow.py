@@ -10,35 +10,18 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
-import psutil
 import pytest
 
 from jobs.settings import PROJECT_ROOT
 from tests.conftest import SAMPLE_311, free_port, make_settings, point_catalog_at
 from tests.expected_gold import assert_gold_matches_raw_csv
+from tests.services import listening_addresses, processes_in, service_groups
 
 pytestmark = pytest.mark.e2e
 
 AIRFLOW_SCRIPT = PROJECT_ROOT / "infra" / "airflow.sh"
 DAY = "2022-05-01"
-
-
-def component_processes(state: Path) -> list[psutil.Process]:
-    """Every live process of the Airflow started under ``state`` (found through its pid files' groups)."""
-    processes = []
-    for pid_file in (state / "airflow" / "run").glob("*.pid"):
-        group = int(pid_file.read_text())
-        processes += [process for process in psutil.process_iter() if _group_of(process) == group]
-    return processes
-
-
-def _group_of(process: psutil.Process) -> int | None:
-    try:
-        return os.getpgid(process.pid)
-    except (ProcessLookupError, psutil.Error):
-        return None
 
 
 @pytest.fixture(scope="module")
@@ -60,21 +43,14 @@ def airflow(tmp_path_factory):
     try:
         yield state, environment
     finally:
-        groups = [int(path.read_text()) for path in (state / "airflow" / "run").glob("*.pid")]
+        groups = service_groups(state)
         subprocess.run([str(AIRFLOW_SCRIPT), "stop"], env=environment, check=True, timeout=180)
-        leftovers = [process for process in psutil.process_iter() if _group_of(process) in groups]
-        assert not leftovers, f"processes left running after stop: {leftovers}"
+        assert not processes_in(groups), f"processes left running after stop: {processes_in(groups)}"
 
 
 def test_airflow_listens_on_loopback_only(airflow):
     state, _ = airflow
-    addresses = set()
-    for process in component_processes(state):
-        try:
-            addresses |= {connection.laddr.ip for connection in process.net_connections(kind="inet") if connection.status == psutil.CONN_LISTEN}
-        except psutil.Error:
-            continue
-    assert addresses == {"127.0.0.1"}
+    assert listening_addresses(service_groups(state)) == {"127.0.0.1"}
 
 
 def test_the_311_dag_runs_through_the_scheduler_and_gold_matches_the_raw_file(airflow, spark):
@@ -93,3 +69,7 @@ def test_the_311_dag_runs_through_the_scheduler_and_gold_matches_the_raw_file(ai
 
     check = spark.table("audit.reconciliation").first()
     assert (check.manifest_rows, check.published_rows + check.quarantined_rows, check.balanced) == (924, 924, True)
+
+    # The job shipped as build/jobs.zip wrote the run's quality report and its Data Docs.
+    assert (state / "reports" / "quality" / "index.html").is_file()
+    assert len(list((state / "reports" / "data_docs").glob("*/index.html"))) == 1

@@ -17,6 +17,7 @@ from jobs.nyc311 import columns as raw
 from tests.browser import links_and_resources, rendered_dom, text_of
 from tests.test_nyc311_job import land_and_run, sample_rows, write_csv
 
+PRECISE_LATITUDE = "48.8512345"  # personal data: must appear in no result and no page
 GOOD_RUN, BLOCKED_RUN = "scheduled__2022-05-01T00:00:00+00:00", "scheduled__2022-05-02T00:00:00+00:00"
 
 
@@ -28,6 +29,7 @@ def reported_lake(spark, tmp_path_factory):
     settings = make_settings(root)
     header, rows = sample_rows(100)
     position = {name: index for index, name in enumerate(header)}
+    rows[4][position[raw.LATITUDE]] = PRECISE_LATITUDE  # a precise location outside the city: quarantined
     rows += [list(rows[index]) for index in (1, 2, 3)]  # 3 % repeated keys: a warning, quarantined, published
     land_and_run(spark, settings, "2022-05-01", [write_csv(root / "nyc311_repeats.csv", header, rows)], run_id=GOOD_RUN)
     broken = [list(row) for row in rows[:20]]
@@ -112,8 +114,20 @@ def test_the_blocked_run_shows_the_failed_expectation_and_nothing_published(repo
 
 def test_the_published_run_shows_its_warning_version_files_and_quarantine(reported_lake):
     dom = rendered_dom(reports_folder(reported_lake) / report.page_name(GOOD_RUN))
-    assert "Delta version 0, 100 rows, from nyc311_repeats.csv" in dom
+    assert "Delta version 0, 99 rows, from nyc311_repeats.csv" in dom
     results = text_of(dom, "results-silver.service_requests")
     assert re.search(r"expect_column_values_to_be_unique\s+request_id\s+warning\s+failed", results)
-    assert re.search(r"nyc311_repeats.csv\s+\S+\s+103\s+103\s+100\s+3\s+yes", text_of(dom, "reconciliation"))
-    assert re.search(r"duplicate_key_in_file\s+3", text_of(dom, "quarantine"))
+    assert re.search(r"nyc311_repeats.csv\s+\S+\s+103\s+103\s+99\s+4\s+yes", text_of(dom, "reconciliation"))
+    quarantine = text_of(dom, "quarantine")
+    assert re.search(r"coordinates_invalid\s+1", quarantine) and re.search(r"duplicate_key_in_file\s+3", quarantine)
+
+
+def test_no_personal_value_reaches_results_reports_or_data_docs(spark, reported_lake):
+    """Great Expectations' result formats would copy unexpected values (a precise location) into results."""
+    results = lake.read_table(spark, reported_lake, "audit", "dq_results")
+    assert results.where(F.col("observed_value").contains(PRECISE_LATITUDE[:7])).count() == 0
+    pages = list(reports_folder(reported_lake).parent.rglob("*.html"))
+    assert len(pages) > 5
+    assert not [page for page in pages if PRECISE_LATITUDE[:7] in page.read_text(encoding="utf-8")]
+    # It is in quarantine, where it belongs (a restricted zone), so the check above is not vacuous.
+    assert lake.read_table(spark, reported_lake, "quarantine", "service_requests").where(F.col("raw_record").contains(PRECISE_LATITUDE)).count() == 1

@@ -123,6 +123,7 @@ def process_file(spark: SparkSession, settings: Settings, run: RunContext, entry
             lambda staged: lake.merge_by_key(staged, settings, SILVER_TARGET.zone, SILVER_TARGET.table, ("request_id",), transforms.SILVER_UPDATE_WHEN),
             [entry.file_name],
             earlier_results=batch_results,
+            reconciliation={"rows_to_publish": typed.count() - quarantined.count()},
         )
         check = Reconciliation(
             source=raw.SOURCE,
@@ -155,12 +156,15 @@ def publish_gold(spark: SparkSession, settings: Settings, run: RunContext, silve
         latest_in_gold = lake.read_table(spark, settings, GOLD_TARGET.zone, GOLD_TARGET.table).agg(F.max("day")).first()[0]
         if latest_in_gold and latest_in_gold > last_day:
             last_day = latest_in_gold
-    daily = transforms.service_requests_daily(lake.read_table(spark, settings, SILVER_TARGET.zone, SILVER_TARGET.table), first_day, last_day)
+    silver = lake.read_table(spark, settings, SILVER_TARGET.zone, SILVER_TARGET.table)
+    daily = transforms.service_requests_daily(silver, first_day, last_day)
+    created_in_range = silver.where(F.col("created_date").between(first_day, last_day)).count()
     days = f"day BETWEEN '{first_day}' AND '{last_day}'"
     publish.write_audit_publish(
         spark, settings, run, GOLD_TARGET, daily, f"{raw.SOURCE}-days-{first_day}-{last_day}", expectations_dir,
         lambda staged: lake.replace_where(staged, settings, GOLD_TARGET.zone, GOLD_TARGET.table, days),
         source_files,
+        reconciliation={"silver_requests_created": created_in_range},
     )
     log.info("gold %s: days %s..%s replaced", GOLD_TARGET.name, first_day, last_day)
 
