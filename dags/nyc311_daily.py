@@ -4,15 +4,19 @@
 Lands the day's 311 export from the inbox (`<inbox>/nyc_311/<ds>/`) into the landing zone, then one
 Spark application takes it through bronze (`bronze.nyc311_service_requests`), the Great Expectations
 suite `expectations/nyc311_batch.json`, row rules (bad rows to `quarantine.service_requests`),
-silver (`silver.service_requests`, MERGE by request) and gold (`gold.service_requests_daily`).
-Quality results and the day's reconciliation land in `audit.dq_results` and `audit.reconciliation`.
+silver (`silver.service_requests`, MERGE by request) and gold (`gold.service_requests_daily`). Silver and
+gold are written, audited, then published: each batch is staged and must pass its suite first.
+Quality results, publications and the day's reconciliation land in `audit.dq_results`,
+`audit.publications` and `audit.reconciliation`; the run's quality report and Data Docs in
+`<reports_root>/quality/` and `<reports_root>/data_docs/`.
 
 **Owner:** citylake-data-eng.
 
 **When it fails:** `land` fails while the day's file has not been delivered and is expected to retry
 until it lands; a missing column names the file and the column. `bronze_to_gold` fails on a critical
-expectation (the log names table, batch, expectation and observed value; nothing is published) or
-when rows do not reconcile. Fix the cause, then clear the task: every step replaces exactly what it
+expectation (the log names table, batch, expectation and observed value; nothing is published and the
+staged batch stays under `<lake>/staging/`) or when rows do not reconcile. Bad rows are in
+`quarantine.service_requests`; `citylake quarantine export|replay` sends fixed rows back in. Fix the cause, then clear the task: every step replaces exactly what it
 produces, so clearing, rerunning and backfilling are safe.
 """
 

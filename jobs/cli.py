@@ -4,6 +4,7 @@
     citylake summary                   tables, row counts and quality results of the lake
     citylake quarantine export SOURCE DAY FILE   a day's quarantined rows as CSV, to fix
     citylake quarantine replay SOURCE DAY FILE   deliver the fixed file and rerun the day
+    citylake generate SOURCE FROM TO [--rows N]  synthetic deliveries into the inbox
 
 ``backfill`` talks to the Airflow API server (the same REST API the UI uses) and never imports
 Airflow; ``summary`` starts a local Spark session on the lake.
@@ -107,7 +108,8 @@ def backfill(api: AirflowApi, dag_id: str, from_date: str, to_date: str, timeout
         runs = [run for run in api.dag_runs(dag_id, from_date, to_date) if run.get("backfill_id") in (None, backfill_id)]
         details = []
         for run in runs:
-            if run["state"] not in TERMINAL_RUN_STATES:
+            # Queued runs are counted in the summary; only running ones say which task they are in.
+            if run["state"] == "running":
                 active = [f"{ti['task_id']} {ti['state']}" for ti in api.task_instances(dag_id, run["dag_run_id"]) if ti["state"] not in (None, "success")]
                 details.append(f"{run['logical_date'][:10]}: {', '.join(active) or 'starting'}")
         line = _progress_line(dag_id, runs, details)
@@ -173,6 +175,22 @@ def quarantine_replay(source: str, logical_date: str, fixed_file: str, api_url: 
     return backfill(AirflowApi(api_url), sources()[source].dag_id, logical_date, logical_date, timeout_seconds)
 
 
+def generate(source: str, first: str, last: str, rows: int, seed: int, defect_share: float) -> None:
+    """Write synthetic deliveries of ``source`` into the inbox for every day of the range."""
+    from datetime import date
+    from pathlib import Path
+
+    from jobs.settings import load_settings
+    from jobs.synthetic import nyc311
+
+    generators = {"nyc_311": nyc311.write_range}
+    if source not in generators:
+        raise SystemExit(f"no generator for {source!r}; known: {sorted(generators)}")
+    inbox = Path(load_settings().inbox_root)
+    for path in generators[source](inbox, date.fromisoformat(first), date.fromisoformat(last), rows, seed, defect_share):
+        print(f"  {path}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="citylake", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -197,7 +215,17 @@ def main(argv: list[str] | None = None) -> None:
     replay_parser.add_argument("--no-run", action="store_true", help="only deliver; rerun the day later")
     replay_parser.add_argument("--timeout", type=float, default=1800)
     replay_parser.add_argument("--api", default=default_api)
+    generate_parser = commands.add_parser("generate", help="synthetic deliveries into the inbox, deterministic by seed")
+    generate_parser.add_argument("source")
+    generate_parser.add_argument("from_date", type=_day)
+    generate_parser.add_argument("to_date", type=_day)
+    generate_parser.add_argument("--rows", type=int, default=1000, help="rows per day")
+    generate_parser.add_argument("--seed", type=int, default=311)
+    generate_parser.add_argument("--defects", type=float, default=0.02, help="share of rows with a defect")
     args = parser.parse_args(argv)
+    if args.command == "generate":
+        generate(args.source, args.from_date, args.to_date, args.rows, args.seed, args.defects)
+        return
     if args.command == "backfill":
         ok = backfill(AirflowApi(args.api), args.dag_id, args.from_date, args.to_date, args.timeout)
         sys.exit(0 if ok else 1)
