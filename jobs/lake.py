@@ -30,8 +30,6 @@ def register_catalog(spark: SparkSession, settings: Settings, zones: tuple[str, 
 
     Registering an already registered table is a no-op, so calling it again picks up new tables only.
     """
-    jvm = spark.sparkContext._jvm
-    hadoop_conf = spark.sparkContext._jsc.hadoopConfiguration()
     registered = []
     for zone in zones:
         zone_path = settings.zone_path(zone)
@@ -40,24 +38,32 @@ def register_catalog(spark: SparkSession, settings: Settings, zones: tuple[str, 
             spark.sql(f"ALTER DATABASE {zone} SET LOCATION '{zone_path}'")
         else:
             spark.sql(f"CREATE DATABASE {zone} LOCATION '{zone_path}'")
-        path = jvm.org.apache.hadoop.fs.Path(zone_path)
-        filesystem = path.getFileSystem(hadoop_conf)
-        if not filesystem.exists(path):
-            continue
-        for status in filesystem.listStatus(path):
-            table_dir = status.getPath()
-            if status.isDirectory() and filesystem.exists(jvm.org.apache.hadoop.fs.Path(table_dir, "_delta_log")):
-                name = f"{zone}.{table_dir.getName()}"
-                try:
-                    spark.sql(f"CREATE TABLE IF NOT EXISTS {name} USING delta LOCATION '{table_dir.toString()}'")
-                except AnalysisException as error:
-                    if error.getCondition() != "DELTA_CREATE_EXTERNAL_TABLE_WITHOUT_TXN_LOG":
-                        raise
-                    # A first write is under way: its log has no commit yet. The next call registers it.
-                    log.info("%s: no commit yet, not registered", name)
-                    continue
-                registered.append(name)
+        for table in tables_in(spark, settings, zone):
+            name = f"{zone}.{table}"
+            try:
+                spark.sql(f"CREATE TABLE IF NOT EXISTS {name} USING delta LOCATION '{settings.table_path(zone, table)}'")
+            except AnalysisException as error:
+                if error.getCondition() != "DELTA_CREATE_EXTERNAL_TABLE_WITHOUT_TXN_LOG":
+                    raise
+                # A first write is under way: its log has no commit yet. The next call registers it.
+                log.info("%s: no commit yet, not registered", name)
+                continue
+            registered.append(name)
     return registered
+
+
+def tables_in(spark: SparkSession, settings: Settings, zone: str) -> list[str]:
+    """Names of the Delta tables (folders with a ``_delta_log``) under a zone, on any Hadoop file system."""
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(settings.zone_path(zone))
+    filesystem = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not filesystem.exists(path):
+        return []
+    return sorted(
+        status.getPath().getName()
+        for status in filesystem.listStatus(path)
+        if status.isDirectory() and filesystem.exists(jvm.org.apache.hadoop.fs.Path(status.getPath(), "_delta_log"))
+    )
 
 
 def read_table(spark: SparkSession, settings: Settings, zone: str, table: str) -> DataFrame:

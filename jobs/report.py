@@ -54,19 +54,10 @@ def _rows(spark: SparkSession, settings: Settings, zone: str, table: str) -> lis
 def _quarantine_counts(spark: SparkSession, settings: Settings) -> list[dict]:
     """Quarantined rows per table, batch and rule (counts only)."""
     counts = []
-    for table in _tables_in(spark, settings, "quarantine"):
+    for table in lake.tables_in(spark, settings, "quarantine"):
         frame = lake.read_table(spark, settings, "quarantine", table).groupBy("_batch_id", "_logical_date", "rule_id").count()
         counts += [{"table": f"quarantine.{table}", "batch_id": row["_batch_id"], "logical_date": row["_logical_date"], "rule_id": row["rule_id"], "rows": row["count"]} for row in frame.collect()]
     return counts
-
-
-def _tables_in(spark: SparkSession, settings: Settings, zone: str) -> list[str]:
-    jvm = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(settings.zone_path(zone))
-    filesystem = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    if not filesystem.exists(path):
-        return []
-    return sorted(status.getPath().getName() for status in filesystem.listStatus(path) if status.isDirectory())
 
 
 def gather(spark: SparkSession, settings: Settings) -> dict:
