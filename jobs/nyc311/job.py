@@ -118,21 +118,22 @@ def process_file(spark: SparkSession, settings: Settings, run: RunContext, entry
         silver_batch = transforms.service_requests(published).persist()
         quarantined = quarantined.persist()
         lake.replace_where(quarantined, settings, *QUARANTINE, f"_batch_id = {lake.sql_literal(batch_id)}")
+        bronze_rows, quarantined_rows = typed.count(), quarantined.count()
         publish.write_audit_publish(
             spark, settings, run, SILVER_TARGET, silver_batch, batch_id, expectations_dir,
             lambda staged: lake.merge_by_key(staged, settings, SILVER_TARGET.zone, SILVER_TARGET.table, ("request_id",), transforms.SILVER_UPDATE_WHEN),
             [entry.file_name],
             earlier_results=batch_results,
-            reconciliation={"rows_to_publish": typed.count() - quarantined.count()},
+            reconciliation={"rows_to_publish": bronze_rows - quarantined_rows},
         )
         check = Reconciliation(
             source=raw.SOURCE,
             batch_id=batch_id,
             source_file=entry.file_name,
             manifest_rows=entry.rows,
-            bronze_rows=typed.count(),
+            bronze_rows=bronze_rows,
             published_rows=silver_batch.count(),
-            quarantined_rows=quarantined.count(),
+            quarantined_rows=quarantined_rows,
         )
         record_reconciliation(spark, settings, run, check)
         log.info("%s: %s", entry.file_name, check)
