@@ -5,20 +5,26 @@
 For each size: generates a silver-shaped batch of NYC 311 service requests (the columns of
 silver.service_requests, realistic values, a few defects), writes it as a CSV delivery, then measures
 
-- ingest: the delivery read as CSV and appended to a Delta table (what bronze does with a file);
+- ingest: the delivery taken into bronze by the pipeline's own code (jobs/pipeline.py ``ingest_bronze``:
+  the CSV read as every delivery is, all columns as strings, multi-line records allowed, malformed rows
+  kept, lineage added, appended to a Delta table with column mapping); the target is stated against
+  this, the batch's ingest time in the pipeline. For reference, a plain CSV -> Delta copy is timed too;
 - validation: the silver suite (expectations/silver_service_requests.json) run by Great Expectations on
   the staged batch, persisted once, with the result format the pipeline uses (no row samples);
 - single pass: one hand-written Spark aggregation that computes the same checks in one scan.
 
-Prints the times and the ratios the target is stated in (validation <= 0.3 x ingest, <= 2 x single pass).
-Runs on a scratch folder with the session the tests use (local[2]); needs `make setup`.
+Each side is measured REPEATS times, interleaved, and the median is reported: on a 2-core machine one
+timing varies by a second or more. Prints the times and the ratios the target is stated in
+(validation <= 0.3 x ingest, <= 2 x single pass). Runs on a scratch folder with the session the tests use (local[2]); needs `make setup`.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -29,11 +35,14 @@ sys.path.insert(0, str(PROJECT))
 # Every Spark listener on loopback, as in the rest of the project.
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
-from jobs import quality  # noqa: E402
+from jobs import pipeline, quality  # noqa: E402
+from jobs.landing import DeliveryColumns, ManifestEntry  # noqa: E402
+from jobs.nyc311.job import SOURCE as NYC311  # noqa: E402
 from jobs.settings import load_settings  # noqa: E402
 from jobs.spark_config import build_session  # noqa: E402
 
 SUITE = PROJECT / "expectations" / "silver_service_requests.json"
+REPEATS = 3
 PARAMETERS = {"freshness_min_day": "2022-04-30", "volume_min": 0, "volume_max": None}
 BOROUGHS = ["Manhattan", "Brooklyn", "Queens", "Bronx", "Staten Island", "Unspecified"]
 THEMES = ["transport", "waste and sanitation", "public safety", "noise", "housing", "environment", "other"]
@@ -97,30 +106,38 @@ def timed(action) -> tuple[float, object]:
     return time.perf_counter() - started, value
 
 
-def measure(spark, scratch: Path, rows: int) -> dict:
+def pipeline_ingest(spark, settings, delivery: str, rows: int, table: str) -> None:
+    """The delivery into a fresh bronze table by ``pipeline.ingest_bronze``, as a landed file is."""
+    source = dataclasses.replace(NYC311, name="bench", columns=DeliveryColumns((("request_id",),)), bronze=("bronze", table))
+    entry = ManifestEntry("bench", "bench.csv", "2022-05-01", 0, "0" * 64, rows, "2022-05-01T00:00:00+00:00", delivery)
+    pipeline.ingest_bronze(spark, settings, source, entry)
+
+
+def measure(spark, settings, scratch: Path, rows: int, repeats: int) -> dict:
     delivery = str(scratch / f"delivery-{rows}")
     generate(spark, rows).write.mode("overwrite").option("header", True).csv(delivery)
-    bronze = str(scratch / f"bronze-{rows}")
-    # Ingest as bronze does: the delivered strings read as CSV and appended to Delta.
-    ingest_seconds, _ = timed(lambda: spark.read.option("header", True).csv(delivery).write.format("delta").mode("append").save(bronze))
     staged = str(scratch / f"staged-{rows}")
     generate(spark, rows).write.format("delta").mode("overwrite").save(staged)
     batch = spark.read.format("delta").load(staged).persist()
     persist_seconds, _ = timed(batch.count)  # the gate's one read of the staged batch
     parameters = {**PARAMETERS, "rows_to_publish": rows}
-    validation_seconds, results = timed(lambda: quality.validate(batch, SUITE, parameters))
-    single_seconds, counts = timed(lambda: single_pass(batch))
+    seconds: dict[str, list[float]] = {"ingest": [], "plain_copy": [], "validation": [], "single_pass": []}
+    for repeat in range(repeats):
+        seconds["ingest"].append(timed(lambda: pipeline_ingest(spark, settings, delivery, rows, f"bench_{rows}_{repeat}"))[0])
+        plain = str(scratch / f"plain-{rows}-{repeat}")
+        seconds["plain_copy"].append(timed(lambda: spark.read.option("header", True).csv(delivery).write.format("delta").mode("append").save(plain))[0])
+        elapsed, results = timed(lambda: quality.validate(batch, SUITE, parameters))
+        seconds["validation"].append(elapsed)
+        seconds["single_pass"].append(timed(lambda: single_pass(batch))[0])
     batch.unpersist()
     failed = [result.expectation_type for result in results if not result.success]
-    return {
-        "rows": rows, "ingest": ingest_seconds, "persist": persist_seconds, "validation": validation_seconds,
-        "single_pass": single_seconds, "failed": failed, "counts": counts,
-    }
+    return {"rows": rows, "persist": persist_seconds, "failed": failed, **{side: statistics.median(values) for side, values in seconds.items()}}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--repeats", type=int, default=REPEATS, help="timings per side; the median is reported")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="citylake-bench-ge-"))
     os.environ.setdefault("CITYLAKE_SHUFFLE_PARTITIONS", "8")
@@ -128,19 +145,22 @@ def main() -> None:
     spark = build_session(settings, "citylake-bench-validation", {"spark.driver.memory": "6g"})
     try:
         # Warm the JVM and Great Expectations once, so the first size does not pay for class loading.
-        measure(spark, scratch, 10_000)
-        measured = [measure(spark, scratch, rows) for rows in args.rows]
+        measure(spark, settings, scratch, 10_000, 1)
+        measured = [measure(spark, settings, scratch, rows, args.repeats) for rows in args.rows]
     finally:
         spark.stop()
         shutil.rmtree(scratch, ignore_errors=True)
-    print(f"{'rows':>12} {'ingest':>9} {'persist':>9} {'GE suite':>9} {'1 pass':>9} {'GE/ingest':>10} {'GE/1 pass':>10}  failed expectations")
+    print(f"{'rows':>12} {'ingest':>9} {'plain copy':>10} {'persist':>9} {'GE suite':>9} {'1 pass':>9} {'GE/ingest':>10} {'GE/1 pass':>10} {'GE/plain':>9}  failed")
     for m in measured:
         print(
-            f"{m['rows']:>12,} {m['ingest']:>8.1f}s {m['persist']:>8.1f}s {m['validation']:>8.1f}s {m['single_pass']:>8.1f}s "
-            f"{m['validation'] / m['ingest']:>10.2f} {m['validation'] / m['single_pass']:>10.2f}  {', '.join(m['failed']) or 'none'}"
+            f"{m['rows']:>12,} {m['ingest']:>8.1f}s {m['plain_copy']:>9.1f}s {m['persist']:>8.1f}s {m['validation']:>8.1f}s {m['single_pass']:>8.1f}s "
+            f"{m['validation'] / m['ingest']:>10.2f} {m['validation'] / m['single_pass']:>10.2f} {m['validation'] / m['plain_copy']:>9.2f}  {', '.join(m['failed']) or 'none'}"
         )
     expectations = len(quality.load_suite(SUITE).expectations)
-    print(f"targets: GE/ingest <= 0.30, GE/1 pass <= 2.00 ({SUITE.name}: {expectations} expectations; persist is the staged batch's one read)")
+    print(
+        f"targets: GE/ingest <= 0.30, GE/1 pass <= 2.00 ({SUITE.name}: {expectations} expectations; "
+        f"medians of {args.repeats} interleaved timings; persist is the staged batch's one read)"
+    )
 
 
 if __name__ == "__main__":

@@ -89,7 +89,10 @@ def spark_job_task(task_id: str, job: str, *job_args: str, validates: bool = Tru
     """A task that submits ``jobs/run.py <job> <job_args>`` with the job code on ``--py-files``.
 
     ``validates``: the job reads Great Expectations suites (it gets ``--expectations-dir``).
+    ``pool=None`` leaves the task in Airflow's default pool.
     """
+    if operator_kwargs.get("pool", "") is None:
+        operator_kwargs.pop("pool")
     suites = ["--expectations-dir", str(EXPECTATIONS_DIR)] if validates else []
     return CitylakeSparkSubmitOperator(
         task_id=task_id,
@@ -107,3 +110,48 @@ def spark_job_task(task_id: str, job: str, *job_args: str, validates: bool = Tru
         ],
         **operator_kwargs,
     )
+
+
+def gold_asset(table_name: str):
+    """The Airflow Asset of a gold table (``gold.<table>``): its writer emits it, consumers are scheduled on it."""
+    from airflow.sdk import Asset
+
+    zone, table = table_name.split(".", 1)
+    return Asset(name=table_name, uri=f"citylake://{zone}/{table}", group="gold")
+
+
+def source_dag(*, dag_id: str, doc_md: str, source_columns: str, job: str, schedule, start_date, tags: list[str], gold_tables: list[str], pool: str | None = None):
+    """A source's DAG: ``land`` (copy the day's deliveries into the landing zone, no Spark), then one
+    Spark application from bronze to gold, which emits its gold tables' Assets.
+
+    ``source_columns``: the module (without Spark) naming the source and the columns it must deliver.
+    One run covers one logical date; ``max_active_runs=1`` because silver MERGEs build on earlier days.
+    """
+    from airflow.sdk import DAG, task
+
+    with DAG(
+        dag_id=dag_id,
+        doc_md=doc_md,
+        schedule=schedule,
+        start_date=start_date,
+        catchup=False,
+        max_active_runs=1,
+        default_args=default_args(),
+        tags=tags,
+    ) as dag:
+
+        @task
+        def land(ds: str | None = None) -> list[dict]:
+            """Copy the day's delivered files, unchanged, into the landing zone and the manifest."""
+            import importlib
+
+            from jobs.landing import land_deliveries
+
+            columns = importlib.import_module(source_columns)
+            return land_deliveries(columns.SOURCE, ds, columns.REQUIRED_COLUMNS)
+
+        bronze_to_gold = spark_job_task(
+            "bronze_to_gold", job, "--logical-date", "{{ ds }}", pool=pool, outlets=[gold_asset(table) for table in gold_tables]
+        )
+        land() >> bronze_to_gold
+    return dag

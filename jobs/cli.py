@@ -1,10 +1,12 @@
 """``citylake``: the operator's command line.
 
     citylake backfill DAG_ID FROM TO   run a date range through the Airflow scheduler and show progress
+    citylake unpause DAG_ID...         unpause DAGs (an Asset-scheduled DAG only runs when unpaused)
+    citylake wait DAG_ID               wait until an Asset-triggered DAG has nothing queued or running
     citylake summary                   tables, row counts and quality results of the lake
     citylake quarantine export SOURCE DAY FILE   a day's quarantined rows as CSV, to fix
     citylake quarantine replay SOURCE DAY FILE   deliver the fixed file and rerun the day
-    citylake generate SOURCE FROM TO [--rows N]  synthetic deliveries into the inbox
+    citylake generate SOURCE FROM TO [--rows N] [--shape S]  synthetic deliveries into the inbox
 
 ``backfill`` talks to the Airflow API server (the same REST API the UI uses) and never imports
 Airflow; ``summary`` starts a local Spark session on the lake.
@@ -86,6 +88,18 @@ class AirflowApi:
     def backfill(self, backfill_id: int) -> dict:
         return self._request("GET", f"/api/v2/backfills/{backfill_id}")
 
+    def recent_runs(self, dag_id: str) -> list[dict]:
+        return self._request("GET", f"/api/v2/dags/{dag_id}/dagRuns?limit=100&order_by=-run_after")["dag_runs"]
+
+    def queued_asset_events(self, dag_id: str) -> int:
+        """Asset events waiting to trigger a run of ``dag_id`` (an Asset-scheduled DAG)."""
+        try:
+            return int(self._request("GET", f"/api/v2/dags/{dag_id}/assets/queuedEvents").get("total_entries", 0))
+        except RuntimeError as error:
+            if "HTTP 404" in str(error):  # nothing queued
+                return 0
+            raise
+
 
 def _progress_line(dag_id: str, runs: list[dict], details: list[str]) -> str:
     counts = {state: 0 for state in ("queued", "running", "success", "failed")}
@@ -124,6 +138,44 @@ def backfill(api: AirflowApi, dag_id: str, from_date: str, to_date: str, timeout
             return not failed
         if time.monotonic() > deadline:
             print(f"{dag_id}: not finished after {timeout_seconds:.0f} s", flush=True)
+            return False
+        time.sleep(3)
+
+
+def unpause(api: AirflowApi, dag_ids: list[str]) -> None:
+    """Unpause DAGs (new DAGs start paused); an Asset-scheduled DAG must be unpaused to be triggered."""
+    api.login()
+    for dag_id in dag_ids:
+        api.wait_for_dag(dag_id, timeout_seconds=120)
+        api.unpause(dag_id)
+        print(f"{dag_id}: unpaused", flush=True)
+
+
+def wait_until_settled(api: AirflowApi, dag_id: str, timeout_seconds: float, quiet_seconds: float = 20) -> bool:
+    """Wait until ``dag_id`` has no queued or running run and no queued Asset event, for ``quiet_seconds``.
+
+    For DAGs that others trigger through Assets: their runs start after the producers' runs end.
+    True when none of its runs failed.
+    """
+    api.login()
+    deadline = time.monotonic() + timeout_seconds
+    quiet_since, last_line = None, None
+    while True:
+        runs = api.recent_runs(dag_id)
+        pending = api.queued_asset_events(dag_id)
+        busy = pending or any(run["state"] not in TERMINAL_RUN_STATES for run in runs)
+        line = _progress_line(dag_id, runs, [f"{pending} queued asset event(s)"] if pending else [])
+        if line.split("] ", 1)[1] != (last_line or "] ").split("] ", 1)[1]:
+            print(line, flush=True)
+            last_line = line
+        quiet_since = None if busy else (quiet_since or time.monotonic())
+        if quiet_since and time.monotonic() - quiet_since >= quiet_seconds:
+            failed = [run["dag_run_id"] for run in runs if run["state"] == "failed"]
+            for run_id in failed:
+                print(f"{dag_id}: run {run_id} FAILED; see its task logs in the Airflow UI", flush=True)
+            return not failed
+        if time.monotonic() > deadline:
+            print(f"{dag_id}: still busy after {timeout_seconds:.0f} s", flush=True)
             return False
         time.sleep(3)
 
@@ -175,19 +227,23 @@ def quarantine_replay(source: str, logical_date: str, fixed_file: str, api_url: 
     return backfill(AirflowApi(api_url), sources()[source].dag_id, logical_date, logical_date, timeout_seconds)
 
 
-def generate(source: str, first: str, last: str, rows: int, seed: int, defect_share: float) -> None:
-    """Write synthetic deliveries of ``source`` into the inbox for every day of the range."""
+def generate(source: str, first: str, last: str, rows: int, seed: int, defect_share: float, shape: str | None = None) -> None:
+    """Write synthetic deliveries of ``source`` into the inbox for every day of the range.
+
+    ``shape``: which of the source's published shapes to write (its generator's default when None).
+    """
     from datetime import date
     from pathlib import Path
 
     from jobs.settings import load_settings
-    from jobs.synthetic import nyc311
+    from jobs.synthetic import nyc311, taxi
 
-    generators = {"nyc_311": nyc311.write_range}
+    generators = {"nyc_311": nyc311.write_range, "nyc_tlc_yellow": taxi.write_range}
     if source not in generators:
         raise SystemExit(f"no generator for {source!r}; known: {sorted(generators)}")
     inbox = Path(load_settings().inbox_root)
-    for path in generators[source](inbox, date.fromisoformat(first), date.fromisoformat(last), rows, seed, defect_share):
+    shaped = {"shape": shape} if shape else {}
+    for path in generators[source](inbox, date.fromisoformat(first), date.fromisoformat(last), rows, seed, defect_share, **shaped):
         print(f"  {path}")
 
 
@@ -201,6 +257,13 @@ def main(argv: list[str] | None = None) -> None:
     backfill_parser.add_argument("to_date", type=_day)
     backfill_parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the runs")
     backfill_parser.add_argument("--api", default=default_api)
+    unpause_parser = commands.add_parser("unpause", help="unpause DAGs (Asset-scheduled DAGs must be, to be triggered)")
+    unpause_parser.add_argument("dag_ids", nargs="+")
+    unpause_parser.add_argument("--api", default=default_api)
+    wait_parser = commands.add_parser("wait", help="wait until an Asset-triggered DAG has nothing queued or running")
+    wait_parser.add_argument("dag_id")
+    wait_parser.add_argument("--timeout", type=float, default=1800)
+    wait_parser.add_argument("--api", default=default_api)
     commands.add_parser("summary", help="tables, row counts and quality results")
     quarantine = commands.add_parser("quarantine", help="export quarantined rows for fixing; replay fixed rows")
     actions = quarantine.add_subparsers(dest="action", required=True)
@@ -222,10 +285,16 @@ def main(argv: list[str] | None = None) -> None:
     generate_parser.add_argument("--rows", type=int, default=1000, help="rows per day")
     generate_parser.add_argument("--seed", type=int, default=311)
     generate_parser.add_argument("--defects", type=float, default=0.02, help="share of rows with a defect")
+    generate_parser.add_argument("--shape", help="nyc_311: portal (default), api-csv or api-json; nyc_tlc_yellow: csv (default) or parquet")
     args = parser.parse_args(argv)
     if args.command == "generate":
-        generate(args.source, args.from_date, args.to_date, args.rows, args.seed, args.defects)
+        generate(args.source, args.from_date, args.to_date, args.rows, args.seed, args.defects, args.shape)
         return
+    if args.command == "unpause":
+        unpause(AirflowApi(args.api), args.dag_ids)
+        return
+    if args.command == "wait":
+        sys.exit(0 if wait_until_settled(AirflowApi(args.api), args.dag_id, args.timeout) else 1)
     if args.command == "backfill":
         ok = backfill(AirflowApi(args.api), args.dag_id, args.from_date, args.to_date, args.timeout)
         sys.exit(0 if ok else 1)

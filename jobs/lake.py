@@ -14,6 +14,8 @@ Every write here replaces exactly what it produces (a key range with MERGE, a pr
 from __future__ import annotations
 
 import logging
+import random
+import time
 
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
@@ -101,6 +103,29 @@ def create_table(
     builder.execute()
 
 
+# Audit tables take rows from every source's applications; two may commit at once.
+CONFLICT_RETRIES = 5
+
+
+def retry_on_conflict(write, attempts: int = CONFLICT_RETRIES) -> None:
+    """Run a Delta ``write``, again if another writer committed a conflicting change in between.
+
+    Delta's optimistic concurrency makes the losing writer fail rather than corrupt the table; for
+    writes that replace only their own rows (an audit run's rows, a batch's quarantine), trying again
+    on the new snapshot is correct.
+    """
+    from delta.exceptions import DeltaConcurrentModificationException
+
+    for attempt in range(1, attempts + 1):
+        try:
+            write()
+            return
+        except DeltaConcurrentModificationException:
+            if attempt == attempts:
+                raise
+            time.sleep(random.uniform(0.5, 2.0) * attempt)
+
+
 def replace_where(
     df: DataFrame,
     settings: Settings,
@@ -116,7 +141,7 @@ def replace_where(
     writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
     if partition_by:
         writer = writer.partitionBy(*partition_by)
-    writer.save(settings.table_path(zone, table))
+    retry_on_conflict(lambda: writer.save(settings.table_path(zone, table)))
 
 
 def merge_by_key(

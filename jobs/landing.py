@@ -13,8 +13,9 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -25,6 +26,46 @@ _CHUNK = 1 << 20
 
 class LandingError(RuntimeError):
     """A delivered file cannot be landed; the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class DeliveryColumns:
+    """The columns a source's files must hold, in each spelling the source is published in.
+
+    A city publishes one dataset in several shapes (a portal CSV export with "Unique Key", an API with
+    ``unique_key``); a file is accepted when its columns hold every required column of one spelling.
+    ``layouts`` are each spelling's full known header: a delivered column outside it, or a known
+    column that stopped coming, is schema drift (reported, not an error); columns matching
+    ``expected_extra`` come and go by design and are not drift.
+    """
+
+    spellings: tuple[tuple[str, ...], ...]
+    layouts: tuple[tuple[str, ...], ...] = ()
+    expected_extra: str | None = None
+
+    def missing(self, header: Sequence[str], omits_nulls: bool = False) -> list[str]:
+        """``[]`` when ``header`` holds one spelling whole, else what the closest spelling lacks.
+
+        ``omits_nulls``: the file leaves out a field where it is null (Socrata JSON), so a column null
+        in every record is absent; then one column of a spelling is enough to recognise it.
+        """
+        gaps = [[column for column in spelling if column not in header] for spelling in self.spellings]
+        closest = min(gaps, key=len)
+        if omits_nulls and any(len(gap) < len(spelling) for gap, spelling in zip(gaps, self.spellings)):
+            return []
+        return closest
+
+    def drift_checked(self, header: Sequence[str], omits_nulls: bool = False) -> tuple[list[str], list[str]]:
+        """The delivered columns the drift check looks at, and the known layout they should match.
+
+        ``omits_nulls`` (see :meth:`missing`): a known column that is absent is not drift there.
+        """
+        import re
+
+        checked = [name for name in header if not (self.expected_extra and re.match(self.expected_extra, name))]
+        layouts = self.layouts or self.spellings
+        closest = max(layouts, key=lambda layout: len(set(layout) & set(checked)))
+        return checked, [name for name in closest if name in checked or not omits_nulls]
 
 
 @dataclass(frozen=True)
@@ -39,34 +80,79 @@ class ManifestEntry:
     rows: int
     received_at: str
     landed_path: str
+    # The file's own columns, in delivered order (entries written before they were kept have none).
+    columns: tuple[str, ...] = field(default=())
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
+    @classmethod
+    def from_json(cls, text: str) -> "ManifestEntry":
+        document = json.loads(text)
+        return cls(**{**document, "columns": tuple(document.get("columns") or ())})
 
-def inspect_csv(path: Path, required_columns: tuple[str, ...]) -> tuple[int, str, int]:
-    """Size, sha256 and data-record count of a CSV file whose header must hold ``required_columns``."""
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as raw:
+        for chunk in iter(lambda: raw.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _csv_columns_and_rows(path: Path) -> tuple[list[str], int]:
+    with open(path, newline="", encoding="utf-8") as text:
+        reader = csv.reader(text)
+        header = next(reader, None)
+        if header is None:
+            raise LandingError(f"{path}: file is empty (no header row)")
+        return header, sum(1 for _ in reader)
+
+
+def _json_columns_and_rows(path: Path) -> tuple[list[str], int]:
+    """A Socrata API JSON export: an array of objects; a record leaves out its null fields."""
+    with open(path, encoding="utf-8") as text:
+        records = json.load(text)
+    if not isinstance(records, list) or not all(isinstance(record, dict) for record in records):
+        raise LandingError(f"{path}: a JSON delivery must be an array of objects")
+    return list(dict.fromkeys(name for record in records for name in record)), len(records)
+
+
+def _parquet_columns_and_rows(path: Path) -> tuple[list[str], int]:
+    import pyarrow.parquet as pq
+
+    metadata = pq.ParquetFile(path).metadata
+    return list(metadata.schema.names), metadata.num_rows
+
+
+# How landing reads a delivered file's columns and record count, by file suffix.
+_READERS = {".csv": _csv_columns_and_rows, ".json": _json_columns_and_rows, ".parquet": _parquet_columns_and_rows}
+DELIVERY_FORMATS = {suffix.lstrip(".") for suffix in _READERS}
+
+
+def delivery_format(path: str | Path) -> str:
+    """``csv``, ``json`` or ``parquet``, from the file's suffix (anything else is read as CSV)."""
+    suffix = Path(str(path)).suffix.lower()
+    return suffix.lstrip(".") if suffix in _READERS else "csv"
+
+
+def inspect_delivery(path: Path, required: DeliveryColumns) -> tuple[int, str, int, list[str]]:
+    """Size, sha256, record count and columns of a delivered file, which must hold one spelling of ``required``."""
     if not path.is_file():
         raise LandingError(f"{path}: file is missing")
     try:
-        digest = hashlib.sha256()
-        with open(path, "rb") as raw:
-            for chunk in iter(lambda: raw.read(_CHUNK), b""):
-                digest.update(chunk)
-        with open(path, newline="", encoding="utf-8") as text:
-            reader = csv.reader(text)
-            header = next(reader, None)
-            if header is None:
-                raise LandingError(f"{path}: file is empty (no header row)")
-            missing = [column for column in required_columns if column not in header]
-            if missing:
-                raise LandingError(f"{path}: header lacks required column(s) {missing}")
-            rows = sum(1 for _ in reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        sha256 = sha256_of(path)
+        columns, rows = _READERS[f".{delivery_format(path)}"](path)
+    except LandingError:
+        raise
+    except Exception as error:  # csv, json and Parquet readers raise their own types for a broken file
         raise LandingError(f"{path}: cannot be read: {error}") from error
+    missing = required.missing(columns, omits_nulls=delivery_format(path) == "json")
+    if missing:
+        raise LandingError(f"{path}: header lacks required column(s) {missing}")
     if rows == 0:
         raise LandingError(f"{path}: file has a header but no data rows")
-    return path.stat().st_size, digest.hexdigest(), rows
+    return path.stat().st_size, sha256, rows, columns
 
 
 def deliveries(settings: Settings, source: str, logical_date: str) -> list[Path]:
@@ -79,15 +165,15 @@ def deliveries(settings: Settings, source: str, logical_date: str) -> list[Path]
 
 
 def land_file(
-    settings: Settings, source: str, logical_date: str, path: Path, required_columns: tuple[str, ...]
+    settings: Settings, source: str, logical_date: str, path: Path, required: DeliveryColumns
 ) -> tuple[ManifestEntry, bool]:
     """Land one file; returns its manifest entry and whether it was new (False for a re-delivery)."""
-    size, sha256, rows = inspect_csv(path, required_columns)
+    size, sha256, rows, columns = inspect_delivery(path, required)
     store = store_for(settings.landing_root)
     manifest_key = f"_manifest/{source}/{sha256}.json"
     existing = store.read_text(manifest_key)
     if existing is not None:
-        return ManifestEntry(**json.loads(existing)), False
+        return ManifestEntry.from_json(existing), False
     landed_key = f"{source}/{logical_date}/{path.name}"
     store.put_file(landed_key, path)
     entry = ManifestEntry(
@@ -99,6 +185,7 @@ def land_file(
         rows=rows,
         received_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         landed_path=store.uri(landed_key),
+        columns=tuple(columns),
     )
     # The manifest entry is written last: a crash before it leaves a file that the retry lands again.
     store.put_text(manifest_key, entry.to_json())
@@ -108,7 +195,7 @@ def land_file(
 def manifest_entries(settings: Settings, source: str, logical_date: str) -> list[ManifestEntry]:
     """The manifest entries of every file landed for one source and day."""
     store = store_for(settings.landing_root)
-    entries = [ManifestEntry(**json.loads(text)) for text in store.read_all(f"_manifest/{source}/")]
+    entries = [ManifestEntry.from_json(text) for text in store.read_all(f"_manifest/{source}/")]
     return sorted((entry for entry in entries if entry.logical_date == logical_date), key=lambda e: e.file_name)
 
 
@@ -214,7 +301,7 @@ def store_for(root: str):
     return _S3Store(root) if root.startswith("s3a://") else _LocalStore(root)
 
 
-def land_deliveries(source: str, logical_date: str, required_columns: tuple[str, ...]) -> list[dict]:
+def land_deliveries(source: str, logical_date: str, required: DeliveryColumns) -> list[dict]:
     """Land every file delivered for ``source`` on ``logical_date``; the Airflow task's body.
 
     Returns what was landed (names, sizes, hashes, row counts: nothing secret) for XCom and the log.
@@ -224,6 +311,6 @@ def land_deliveries(source: str, logical_date: str, required_columns: tuple[str,
     settings = load_settings()
     landed = []
     for path in deliveries(settings, source, logical_date):
-        entry, is_new = land_file(settings, source, logical_date, path, required_columns)
+        entry, is_new = land_file(settings, source, logical_date, path, required)
         landed.append({"file_name": entry.file_name, "sha256": entry.sha256, "rows": entry.rows, "new": is_new})
     return landed

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from jobs.landing import LandingError, inspect_csv
+from jobs.landing import DeliveryColumns, LandingError, inspect_delivery
 from jobs.settings import Settings
 
 
@@ -29,14 +29,18 @@ class QuarantinedSource:
     """Where a source's quarantined rows are, what a delivery of it must hold, and which DAG reruns it."""
 
     table: tuple[str, str]
-    required_columns: tuple[str, ...]
+    required_columns: DeliveryColumns
     dag_id: str
 
 
 def sources() -> dict[str, QuarantinedSource]:
     from jobs.nyc311 import columns as nyc311
+    from jobs.taxi import columns as taxi
 
-    return {nyc311.SOURCE: QuarantinedSource(("quarantine", "service_requests"), nyc311.REQUIRED_COLUMNS, "nyc311_daily")}
+    return {
+        nyc311.SOURCE: QuarantinedSource(("quarantine", "service_requests"), nyc311.REQUIRED_COLUMNS, "nyc311_daily"),
+        taxi.SOURCE: QuarantinedSource(("quarantine", "taxi_trips"), taxi.REQUIRED_COLUMNS, "taxi_daily"),
+    }
 
 
 def _source(name: str) -> QuarantinedSource:
@@ -60,7 +64,7 @@ def export(spark, settings: Settings, source: str, logical_date: str, target: Pa
     rows = (
         lake.read_table(spark, settings, zone, table)
         .where(F.col("_logical_date") == F.lit(logical_date).cast("date"))
-        .orderBy("_source_file", "unique_key")
+        .orderBy("_source_file", "raw_record")
         .select("rule_id", "raw_record")
         .collect()
     )
@@ -85,7 +89,7 @@ def replay(settings: Settings, source: str, logical_date: str, fixed_file: Path)
     The header is checked now, so a file of the wrong shape is refused before anything runs.
     """
     quarantined = _source(source)
-    _, _, rows = inspect_csv(fixed_file, quarantined.required_columns)
+    _, _, rows, _ = inspect_delivery(fixed_file, quarantined.required_columns)
     if rows == 0:
         raise LandingError(f"{fixed_file}: no rows to replay")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")

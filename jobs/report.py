@@ -20,7 +20,6 @@ from collections import defaultdict
 from datetime import date, datetime, timezone
 
 from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
 
 from jobs import alerts, lake
 from jobs.landing import store_for

@@ -10,6 +10,8 @@ import sys
 
 JOBS = {
     "nyc311": "jobs.nyc311.job",
+    "taxi": "jobs.taxi.job",
+    "city_themes": "jobs.city_themes",
     "maintenance": "jobs.maintenance",
     "report": "jobs.report",
 }

@@ -13,7 +13,8 @@ import pytest
 from jobs.settings import PROJECT_ROOT
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
-EXPECTED_DAG_IDS = {"nyc311_daily", "lake_maintenance"}
+EXPECTED_DAG_IDS = {"nyc311_daily", "taxi_daily", "city_themes", "lake_maintenance"}
+SOURCE_DAGS = {"nyc311_daily": "gold.service_requests_daily", "taxi_daily": "gold.mobility_daily"}
 # Parsing the whole folder in a fresh interpreter, Airflow's import included, must stay cheap.
 MAX_PARSE_SECONDS = 10.0
 
@@ -51,6 +52,22 @@ def test_spark_tasks_take_the_logical_date_from_the_template(dagbag):
     assert task._conn_id == "spark_default"
     assert "{{ ds }}" in task.application_args
     assert str(task.py_files).endswith("build/jobs.zip")
+
+
+@pytest.mark.parametrize("dag_id", sorted(SOURCE_DAGS))
+def test_every_source_dag_lands_then_runs_one_spark_job_that_emits_its_gold_asset(dagbag, dag_id):
+    dag = dagbag.dags[dag_id]
+    assert [task.task_id for task in dag.topological_sort()] == ["land", "bronze_to_gold"]
+    assert [outlet.name for outlet in dag.get_task("bronze_to_gold").outlets] == [SOURCE_DAGS[dag_id]]
+    assert dag.max_active_runs == 1
+
+
+def test_city_themes_is_scheduled_on_every_gold_table_it_stacks(dagbag):
+    from jobs.city_themes import CONTRIBUTIONS
+
+    stacked = {".".join(contribution.table) for contribution in CONTRIBUTIONS}
+    schedule = dagbag.dags["city_themes"].timetable.asset_condition
+    assert {asset.name for asset in schedule.objects} == stacked == set(SOURCE_DAGS.values())
 
 
 def test_maintenance_optimizes_every_clustered_table_in_its_writers_pool(dagbag):

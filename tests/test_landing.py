@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from jobs.landing import LandingError, deliveries, land_file, manifest_entries
-from jobs.nyc311.columns import REQUIRED_COLUMNS, SOURCE
+from jobs.nyc311.columns import PORTAL_COLUMNS, REQUIRED_COLUMNS, SOURCE
 from tests.conftest import SAMPLE_311
 
 
@@ -51,7 +51,7 @@ def test_no_delivery_names_the_folder_it_expected(settings):
     [
         (b"", "file is empty"),
         (b"Unique Key,Created Date\n1,05/01/2022 10:00:00 AM\n", "header lacks required column"),
-        (",".join(REQUIRED_COLUMNS).encode() + b"\n", "no data rows"),
+        (",".join(PORTAL_COLUMNS).encode() + b"\n", "no data rows"),
         (b"\xff\xfe\x00bad", "cannot be read"),
     ],
 )

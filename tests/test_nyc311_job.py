@@ -11,7 +11,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from jobs import lake as lake_catalog
-from jobs import quality
+from jobs import pipeline, quality
 from jobs.audit import RunContext
 from jobs.landing import land_file
 from jobs.nyc311 import columns as raw
@@ -63,7 +63,7 @@ def test_the_sample_is_published_reconciled_and_a_rerun_changes_nothing(spark, l
     reconciliation = table(spark, lake, "audit.reconciliation").first()
     assert (reconciliation.manifest_rows, reconciliation.bronze_rows, reconciliation.published_rows, reconciliation.balanced) == (924, 924, 924, True)
     results = table(spark, lake, "audit.dq_results")
-    suite_sizes = {name: len(quality.load_suite(EXPECTATIONS / name).expectations) for name in (job.SUITE, job.SILVER_TARGET.suite, job.GOLD_TARGET.suite)}
+    suite_sizes = {name: len(quality.load_suite(EXPECTATIONS / name).expectations) for name in (pipeline.DRIFT_SUITE, job.SOURCE.batch_suite, job.SILVER_TARGET.suite, job.GOLD_TARGET.suite)}
     assert results.count() == sum(suite_sizes.values())
     assert results.where("NOT success AND severity = 'critical'").count() == 0
     # Every result points at the Delta version its publication produced; each publication at its raw file.
@@ -160,5 +160,49 @@ def test_a_header_without_required_columns_fails_naming_file_and_columns(spark, 
     from jobs.landing import ManifestEntry
 
     entry = ManifestEntry(raw.SOURCE, bad.name, "2022-05-01", 1, "0" * 64, 5, "2022-05-01T00:00:00+00:00", str(entry_path))
-    with pytest.raises(job.DeliveryError, match=r"no_created.csv: header lacks required column\(s\) \['Created Date'\]"):
-        job.ingest_bronze(spark, lake, entry)
+    with pytest.raises(pipeline.DeliveryError, match=r"no_created.csv: header lacks required column\(s\) \['Created Date'\]"):
+        pipeline.ingest_bronze(spark, lake, job.SOURCE, entry)
+
+
+def socrata_delivery(path: Path, shape: str, extra_column: str | None = None) -> Path:
+    """The sample as the Socrata API delivers it (``api-csv`` or ``api-json``): same requests, API spelling."""
+    import json
+
+    import pandas as pd
+
+    from jobs.synthetic.nyc311 import api_shape
+
+    frame = api_shape(pd.read_csv(SAMPLE_311, dtype=str, keep_default_na=False))
+    if extra_column:
+        frame[extra_column] = "x"
+    if shape == "api-csv":
+        frame.to_csv(path, index=False)
+    else:  # the API leaves out empty fields
+        path.write_text(json.dumps([{name: value for name, value in record.items() if value != ""} for record in frame.to_dict("records")]))
+    return path
+
+
+def test_the_socrata_api_shapes_land_in_the_same_silver_rows_and_unknown_columns_are_drift(spark, lake, tmp_path):
+    land_and_run(spark, lake, "2022-05-01", [SAMPLE_311])
+    columns = [name for name in table(spark, lake, "silver.service_requests").columns if name not in ("source_file", "batch_id")]
+    portal = [row.asDict() for row in table(spark, lake, "silver.service_requests").select(*columns).orderBy("request_id").collect()]
+
+    # The same requests again, from the API: as JSON, and as CSV with a column the pipeline does not know.
+    api_json = socrata_delivery(tmp_path / "erm2-nwe9.json", "api-json")
+    api_csv = socrata_delivery(tmp_path / "erm2-nwe9.csv", "api-csv", extra_column="new_field")
+    land_and_run(spark, lake, "2022-05-02", [api_json, api_csv], run_id="run-api")
+    silver = table(spark, lake, "silver.service_requests")
+    # Same requests, same values: every row of the API deliveries matched its portal row in the MERGE.
+    assert [row.asDict() for row in silver.select(*columns).orderBy("request_id").collect()] == portal
+    checks = {row.source_file: row for row in table(spark, lake, "audit.reconciliation").collect()}
+    assert all(checks[name].balanced and checks[name].published_rows == 924 for name in ("erm2-nwe9.json", "erm2-nwe9.csv"))
+    # Bronze keeps the API's own columns: the computed regions (expected, not drift) and the unknown one.
+    bronze = table(spark, lake, "bronze.nyc311_service_requests")
+    assert any(name.startswith(":@computed_region_") for name in bronze.columns)
+    assert bronze.where("new_field = 'x'").count() == 924
+    drift = {row.batch_id: row for row in table(spark, lake, "audit.dq_results").where("suite = 'delivery_columns'").collect()}
+    by_file = {row.source_file: row.batch_id for row in checks.values()}
+    assert drift[by_file["erm2-nwe9.json"]].success and drift[by_file[SAMPLE_311.name]].success
+    unknown = drift[by_file["erm2-nwe9.csv"]]
+    assert (unknown.success, unknown.severity) == (False, "warning") and unknown.delta_version is not None
+    assert "new_field" in unknown.observed_value

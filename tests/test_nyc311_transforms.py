@@ -31,10 +31,10 @@ def bronze_batch(spark, rows: list[dict]):
         raw.LATITUDE: "40.6925",
         raw.LONGITUDE: "-73.9903",
     }
-    schema = ", ".join(f"`{name}` string" for name in [*raw.REQUIRED_COLUMNS, "_corrupt_record", "_source_file", "_batch_id"])
+    schema = ", ".join(f"`{name}` string" for name in [*raw.PORTAL_COLUMNS, "_corrupt_record", "_source_file", "_batch_id"])
     schema += ", _logical_date date"
     data = [
-        tuple({**defaults, **row}.get(name) for name in raw.REQUIRED_COLUMNS)
+        tuple({**defaults, **row}.get(name) for name in raw.PORTAL_COLUMNS)
         + (row.get("_corrupt_record"), "f.csv", "b1", date(2022, 5, 1))
         for row in rows
     ]

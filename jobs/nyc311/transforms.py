@@ -10,6 +10,8 @@ from datetime import date
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from jobs import row_rules
+from jobs.delivered import blank_to_null, pick
 from jobs.nyc311 import columns as raw
 from jobs.themes import theme_of, theme_rules
 
@@ -17,6 +19,8 @@ from jobs.themes import theme_of, theme_rules
 # for daily figures, because "requests opened on May 1st" means the city's May 1st.
 CITY_TIMEZONE = "America/New_York"
 PORTAL_TIMESTAMP = "MM/dd/yyyy hh:mm:ss a"
+# The Socrata API's floating timestamps: the same wall-clock time, ISO spelled.
+SOCRATA_TIMESTAMP = "yyyy-MM-dd'T'HH:mm:ss.SSS"
 
 # The five boroughs' bounding box (with a small margin): coordinates outside it are data errors.
 CITY_BBOX = {"lat_min": 40.47, "lat_max": 40.93, "lon_min": -74.27, "lon_max": -73.68}
@@ -37,72 +41,68 @@ UNSPECIFIED_BOROUGH = "Unspecified"
 ROW_RULES = {
     "malformed_row": "the CSV row does not have the header's shape (kept whole in raw_record)",
     "key_missing": "Unique Key is empty or not a whole number",
-    "created_unparseable": f"Created Date does not parse as {PORTAL_TIMESTAMP}",
-    "closed_unparseable": f"Closed Date is present but does not parse as {PORTAL_TIMESTAMP}",
+    "created_unparseable": f"Created Date does not parse as {PORTAL_TIMESTAMP} (portal) or {SOCRATA_TIMESTAMP} (API)",
+    "closed_unparseable": f"Closed Date is present but does not parse as {PORTAL_TIMESTAMP} (portal) or {SOCRATA_TIMESTAMP} (API)",
     "closed_before_created": "Closed Date is before Created Date",
     "coordinates_invalid": "Latitude/Longitude present but not numbers or outside the city's bounding box",
     "duplicate_key_in_file": "the file holds this Unique Key more than once; the latest version is kept",
 }
 
 
-def _blank_to_null(column: Column) -> Column:
-    trimmed = F.trim(column)
-    return F.when(trimmed == "", F.lit(None)).otherwise(trimmed)
-
-
 def _parse_local_time(column: Column) -> Column:
     # try_to_timestamp: ANSI mode would otherwise fail the whole batch on one bad value.
-    return F.try_to_timestamp(_blank_to_null(column), F.lit(PORTAL_TIMESTAMP))
+    value = blank_to_null(column)
+    return F.coalesce(F.try_to_timestamp(value, F.lit(PORTAL_TIMESTAMP)), F.try_to_timestamp(value, F.lit(SOCRATA_TIMESTAMP)))
 
 
-def typed_requests(bronze_batch: DataFrame) -> DataFrame:
+def typed_requests(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] | None = None) -> DataFrame:
     """Parse the raw string columns the pipeline uses into typed ones, keeping the raw row as JSON.
 
-    ``bronze_batch`` holds the delivered columns as strings plus bronze's ``_``-prefixed metadata
-    (``_corrupt_record``, ``_source_file``, ``_batch_id``, ``_logical_date``), which are kept.
+    ``bronze_batch`` holds the delivered columns as strings, in the portal's or the API's spelling,
+    plus bronze's ``_``-prefixed metadata (``_corrupt_record``, ``_source_file``, ``_batch_id``,
+    ``_logical_date``), which are kept. ``delivered_columns`` are the file's own columns (bronze holds
+    the union of every delivery's); the raw row keeps just those, as delivered, for a replay.
 
     Values that do not parse become NULL here; :func:`split_by_row_rules` decides what that means.
     """
     rules = theme_rules(raw.SOURCE)
-    created_local = _parse_local_time(F.col(f"`{raw.CREATED_DATE}`"))
-    closed_local = _parse_local_time(F.col(f"`{raw.CLOSED_DATE}`"))
-    updated_local = _parse_local_time(F.col(f"`{raw.RESOLUTION_UPDATED}`"))
-    complaint_type = _blank_to_null(F.col(f"`{raw.COMPLAINT_TYPE}`"))
-    borough_raw = F.upper(_blank_to_null(F.col(f"`{raw.BOROUGH}`")))
+
+    def delivered(display_name: str) -> Column:
+        return pick(bronze_batch, *raw.spellings(display_name))
+
+    created_local = _parse_local_time(delivered(raw.CREATED_DATE))
+    closed_local = _parse_local_time(delivered(raw.CLOSED_DATE))
+    updated_local = _parse_local_time(delivered(raw.RESOLUTION_UPDATED))
+    complaint_type = blank_to_null(delivered(raw.COMPLAINT_TYPE))
+    borough_raw = F.upper(blank_to_null(delivered(raw.BOROUGH)))
     borough = F.lit(UNSPECIFIED_BOROUGH)
     for code, name in BOROUGHS.items():
         borough = F.when(borough_raw == code, F.lit(name)).otherwise(borough)
-    delivered_columns = [name for name in bronze_batch.columns if not name.startswith("_")]
     metadata_columns = [name for name in bronze_batch.columns if name.startswith("_")]
     return bronze_batch.select(
         *metadata_columns,
-        # The raw row as delivered, as JSON: quarantine keeps what arrived so a fixed row can be replayed.
-        F.coalesce(
-            F.col("_corrupt_record"),
-            # Empty cells too (as null), so that every delivered column can be written back out for a replay.
-            F.to_json(F.struct(*[F.col(f"`{name}`") for name in delivered_columns]), {"ignoreNullFields": "false"}),
-        ).alias("_raw_record"),
-        _blank_to_null(F.col(f"`{raw.UNIQUE_KEY}`")).try_cast("bigint").alias("request_id"),
+        row_rules.raw_record(bronze_batch, delivered_columns).alias("_raw_record"),
+        blank_to_null(delivered(raw.UNIQUE_KEY)).try_cast("bigint").alias("request_id"),
         F.to_utc_timestamp(created_local, CITY_TIMEZONE).alias("created_at"),
         F.to_utc_timestamp(closed_local, CITY_TIMEZONE).alias("closed_at"),
         F.to_utc_timestamp(updated_local, CITY_TIMEZONE).alias("resolution_updated_at"),
         F.to_date(created_local).alias("created_date"),
         F.to_date(closed_local).alias("closed_date"),
-        _blank_to_null(F.col(f"`{raw.AGENCY}`")).alias("agency"),
+        blank_to_null(delivered(raw.AGENCY)).alias("agency"),
         complaint_type.alias("complaint_type"),
-        _blank_to_null(F.col(f"`{raw.DESCRIPTOR}`")).alias("descriptor"),
+        blank_to_null(delivered(raw.DESCRIPTOR)).alias("descriptor"),
         theme_of(F.coalesce(complaint_type, F.lit("")), rules).alias("theme"),
-        _blank_to_null(F.col(f"`{raw.STATUS}`")).alias("status"),
+        blank_to_null(delivered(raw.STATUS)).alias("status"),
         borough.alias("borough"),
-        _blank_to_null(F.col(f"`{raw.INCIDENT_ZIP}`")).alias("incident_zip"),
-        _blank_to_null(F.col(f"`{raw.COMMUNITY_BOARD}`")).alias("community_board"),
-        _blank_to_null(F.col(f"`{raw.CHANNEL}`")).alias("channel"),
-        _blank_to_null(F.col(f"`{raw.UNIQUE_KEY}`")).alias("_unique_key_raw"),
-        _blank_to_null(F.col(f"`{raw.CLOSED_DATE}`")).alias("_closed_raw"),
-        _blank_to_null(F.col(f"`{raw.LATITUDE}`")).alias("_latitude_raw"),
-        _blank_to_null(F.col(f"`{raw.LONGITUDE}`")).alias("_longitude_raw"),
-        _blank_to_null(F.col(f"`{raw.LATITUDE}`")).try_cast("double").alias("latitude_precise"),
-        _blank_to_null(F.col(f"`{raw.LONGITUDE}`")).try_cast("double").alias("longitude_precise"),
+        blank_to_null(delivered(raw.INCIDENT_ZIP)).alias("incident_zip"),
+        blank_to_null(delivered(raw.COMMUNITY_BOARD)).alias("community_board"),
+        blank_to_null(delivered(raw.CHANNEL)).alias("channel"),
+        blank_to_null(delivered(raw.UNIQUE_KEY)).alias("_unique_key_raw"),
+        blank_to_null(delivered(raw.CLOSED_DATE)).alias("_closed_raw"),
+        blank_to_null(delivered(raw.LATITUDE)).alias("_latitude_raw"),
+        blank_to_null(delivered(raw.LONGITUDE)).alias("_longitude_raw"),
+        blank_to_null(delivered(raw.LATITUDE)).try_cast("double").alias("latitude_precise"),
+        blank_to_null(delivered(raw.LONGITUDE)).try_cast("double").alias("longitude_precise"),
     )
 
 
@@ -129,32 +129,19 @@ def _broken_rule() -> Column:
 def split_by_row_rules(typed: DataFrame) -> tuple[DataFrame, DataFrame]:
     """Split a typed batch into rows to publish and rows to quarantine (with ``rule_id`` and ``reason``).
 
-    Every input row lands in exactly one of the two outputs.
+    Every input row lands in exactly one of the two outputs; of a request delivered twice in a file,
+    the latest version is published.
     """
-    checked = typed.withColumn("rule_id", _broken_rule())
-    # Among valid rows, one per request: the latest version wins; the full raw row breaks ties so the
-    # choice does not depend on how Spark partitioned the file.
-    latest_first = Window.partitionBy("request_id").orderBy(
-        F.col("resolution_updated_at").desc_nulls_last(),
-        F.col("closed_at").desc_nulls_last(),
-        F.col("_raw_record").desc(),
+    return row_rules.split_by_row_rules(
+        typed,
+        _broken_rule(),
+        ROW_RULES,
+        key="request_id",
+        newest_first=[F.col("resolution_updated_at").desc_nulls_last(), F.col("closed_at").desc_nulls_last()],
+        duplicate_rule="duplicate_key_in_file",
+        record_key=F.col("_unique_key_raw"),
+        record_key_name="unique_key",
     )
-    ranked = (
-        checked.withColumn("_version_rank", F.when(F.col("rule_id").isNull(), F.row_number().over(latest_first)))
-        .withColumn("rule_id", F.when(F.col("_version_rank") > 1, F.lit("duplicate_key_in_file")).otherwise(F.col("rule_id")))
-    )
-    reasons = F.create_map(*[item for rule, reason in ROW_RULES.items() for item in (F.lit(rule), F.lit(reason))])
-    quarantined = ranked.where(F.col("rule_id").isNotNull()).select(
-        "rule_id",
-        reasons[F.col("rule_id")].alias("reason"),
-        F.col("_unique_key_raw").alias("unique_key"),
-        F.col("_raw_record").alias("raw_record"),
-        "_source_file",
-        "_batch_id",
-        "_logical_date",
-    )
-    published = ranked.where(F.col("rule_id").isNull()).drop("rule_id", "_version_rank", "_raw_record")
-    return published, quarantined
 
 
 def service_requests(published: DataFrame) -> DataFrame:

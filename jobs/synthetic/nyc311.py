@@ -1,4 +1,8 @@
-"""Synthetic NYC 311 deliveries: the portal CSV export's exact header, any days, any size, by seed.
+"""Synthetic NYC 311 deliveries in the shapes the city publishes, any days, any size, by seed.
+
+Shapes (``--shape``): ``portal`` is the portal's CSV export with its exact header; ``api-csv`` and
+``api-json`` are the Socrata API's (snake_case field names, ISO timestamps, ``:@computed_region_*``
+columns; the JSON leaves out empty fields, as the API does).
 
 Each generated request takes its categorical columns (agency, complaint type, descriptor, location type,
 address, borough, community board, channel, ...) from a row of a real template export (by default the
@@ -18,6 +22,7 @@ The same seed, days and sizes always give the same bytes.
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,6 +37,11 @@ FIRST_KEY = 100_000_000
 EPOCH = date(2020, 1, 1)
 DEFECTS = ("created_unparseable", "key_missing", "coordinates_invalid", "duplicate_key_in_file", "late_update")
 CHUNK_ROWS = 500_000
+SHAPES = ("portal", "api-csv", "api-json")
+API_TIME = "%Y-%m-%dT%H:%M:%S.000"
+TIME_COLUMNS = (raw.CREATED_DATE, raw.CLOSED_DATE, "Due Date", raw.RESOLUTION_UPDATED)
+# Georegions Socrata derives from the location (ids of its region datasets; values are region numbers).
+COMPUTED_REGIONS = (":@computed_region_efsh_h5xi", ":@computed_region_f5dn_yrer", ":@computed_region_yeji_bk3q")
 
 
 def _first_key(day: date) -> int:
@@ -88,28 +98,58 @@ def _add_defects(frame, rng, day: date, share: float, created) -> None:
     frame.loc[kinds["duplicate_key_in_file"], raw.UNIQUE_KEY] = copies[raw.UNIQUE_KEY].to_numpy()
 
 
-def write_day(inbox: Path, day: date, rows: int, seed: int, defect_share: float, template: Path = TEMPLATE) -> Path:
-    """Write one day's delivery as ``<inbox>/nyc_311/<day>/nyc311_<day>_synthetic.csv`` (in chunks)."""
+def api_shape(frame):
+    """A portal-shaped frame as the Socrata API delivers it: field names, ISO times, computed regions."""
     import pandas as pd
 
+    api = frame.copy()
+    for column in TIME_COLUMNS:
+        parsed = pd.to_datetime(api[column], format=PORTAL_TIME, errors="coerce")
+        # A value that is not in the portal's format (a defect) stays as it was.
+        api[column] = parsed.dt.strftime(API_TIME).where(parsed.notna(), api[column])
+    zip_code = pd.to_numeric(api[raw.INCIDENT_ZIP], errors="coerce")
+    for position, column in enumerate(COMPUTED_REGIONS):
+        api[column] = (zip_code % (50 + 17 * position)).astype("Int64").astype(str).replace("<NA>", "")
+    return api.rename(columns={name: raw.field_name(name) for name in frame.columns})
+
+
+def _write_chunk(chunk, partial: Path, shape: str, first: bool, last: bool) -> None:
+    if shape == "portal":
+        chunk.to_csv(partial, mode="w" if first else "a", header=first, index=False)
+        return
+    chunk = api_shape(chunk)
+    if shape == "api-csv":
+        chunk.to_csv(partial, mode="w" if first else "a", header=first, index=False)
+        return
+    with open(partial, "w" if first else "a", encoding="utf-8") as output:
+        records = ({name: value for name, value in record.items() if value != ""} for record in chunk.to_dict("records"))
+        output.write(("[\n" if first else ",\n") + ",\n".join(json.dumps(record) for record in records) + ("\n]\n" if last else ""))
+
+
+def write_day(inbox: Path, day: date, rows: int, seed: int, defect_share: float, template: Path = TEMPLATE, shape: str = "portal") -> Path:
+    """Write one day's delivery as ``<inbox>/nyc_311/<day>/nyc311_<day>_synthetic.<csv|json>`` (in chunks)."""
+    import pandas as pd
+
+    if shape not in SHAPES:
+        raise ValueError(f"unknown shape {shape!r}; use one of {SHAPES}")
     columns = pd.read_csv(template, dtype=str, keep_default_na=False)
     folder = inbox / raw.SOURCE / day.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"nyc311_{day.isoformat()}_synthetic.csv"
+    target = folder / f"nyc311_{day.isoformat()}_synthetic.{'json' if shape == 'api-json' else 'csv'}"
     partial = target.with_name("." + target.name + ".partial")
     for offset in range(0, rows, CHUNK_ROWS):
         chunk = generate_day(columns, day, min(CHUNK_ROWS, rows - offset), seed, defect_share, offset)
-        chunk.to_csv(partial, mode="a" if offset else "w", header=offset == 0, index=False)
+        _write_chunk(chunk, partial, shape, offset == 0, offset + CHUNK_ROWS >= rows)
     partial.replace(target)  # a half-written delivery is never visible in the inbox
     return target
 
 
-def write_range(inbox: Path, first: date, last: date, rows: int, seed: int = 311, defect_share: float = 0.02) -> list[Path]:
+def write_range(inbox: Path, first: date, last: date, rows: int, seed: int = 311, defect_share: float = 0.02, shape: str = "portal") -> list[Path]:
     """Deliveries for every day from ``first`` to ``last``; every fourth day re-delivers the day before."""
     delivered = []
     day = first
     while day <= last:
-        delivered.append(write_day(inbox, day, rows, seed, defect_share))
+        delivered.append(write_day(inbox, day, rows, seed, defect_share, shape=shape))
         if defect_share and (day - first).days % 4 == 3:
             again = inbox / raw.SOURCE / day.isoformat() / f"redelivered_{delivered[-2].name}"
             shutil.copyfile(delivered[-2], again)

@@ -1,0 +1,97 @@
+"""Gold ``city_themes``: every source's gold figures on the shared city themes, in one long table.
+
+City analysts compare services on themes (transport, waste and sanitation, public safety, ...):
+requests to 311 about transport next to taxi trips, incidents next to public-safety complaints. Each
+source's gold table already carries the theme from the one mapping (jobs/reference/city_themes.csv);
+this job stacks their headline measures as ``(period_start, period, theme, source, measure, value)``,
+so one query joins them by theme and period.
+
+It runs when any source's gold table changes (the ``city_themes`` DAG is scheduled on their Airflow
+Assets) and rebuilds the table whole from the gold tables, which are small: a rerun gives the same table.
+
+    spark-submit ... jobs/run.py city_themes --logical-date 2022-05-08 --expectations-dir expectations
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs import alerts, lake, pipeline, publish, report
+from jobs.audit import RunContext
+from jobs.settings import Settings, load_settings
+from jobs.spark_config import build_session
+
+TARGET = publish.Target("gold", "city_themes", "gold_city_themes.json")
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One source's measure: which gold table, its period column and grain, and the value to sum."""
+
+    source: str
+    table: tuple[str, str]
+    period_column: str
+    period: str  # "day", "week" or "month"
+    measure: str
+    value: str  # a column of the gold table, summed per period and theme
+
+
+CONTRIBUTIONS = (
+    Contribution("nyc_311", ("gold", "service_requests_daily"), "day", "day", "requests_opened", "requests_opened"),
+    Contribution("nyc_311", ("gold", "service_requests_daily"), "day", "day", "requests_closed", "requests_closed"),
+    Contribution("nyc_tlc_yellow", ("gold", "mobility_daily"), "day", "day", "taxi_trips", "trips"),
+)
+
+
+def city_themes(tables: dict[tuple[str, str], DataFrame]) -> DataFrame | None:
+    """The stacked measures of the contributions whose gold table is in ``tables`` (None if none is)."""
+    parts = [
+        tables[c.table]
+        .groupBy(F.col(c.period_column).alias("period_start"), "theme")
+        .agg(F.sum(c.value).cast("double").alias("value"))
+        .select(
+            "period_start",
+            F.lit(c.period).alias("period"),
+            "theme",
+            F.lit(c.source).alias("source"),
+            F.lit(c.measure).alias("measure"),
+            "value",
+        )
+        for c in CONTRIBUTIONS
+        if c.table in tables
+    ]
+    if not parts:
+        return None
+    stacked = parts[0]
+    for part in parts[1:]:
+        stacked = stacked.unionByName(part)
+    return stacked
+
+
+def run(spark: SparkSession, settings: Settings, run_context: RunContext, expectations_dir) -> None:
+    alerts.file_alerts(spark, settings)
+    try:
+        present = {c.table for c in CONTRIBUTIONS if lake.table_exists(spark, settings, *c.table)}
+        themes = city_themes({table: lake.read_table(spark, settings, *table) for table in present})
+        if themes is None:
+            return
+        publish.write_audit_publish(
+            spark, settings, run_context, TARGET, themes, f"city-themes-{run_context.logical_date}", expectations_dir,
+            lambda staged: lake.replace_where(staged, settings, TARGET.zone, TARGET.table, "true"),
+            sorted(".".join(table) for table in present),
+        )
+    finally:
+        report.write_report_logging_errors(spark, settings, run_context.run_id)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = pipeline.parse_args("city_themes", argv)
+    overrides = {"CITYLAKE_LAKE_ROOT": args.lake_root} if args.lake_root else {}
+    settings = load_settings({**os.environ, **overrides})
+    run_context = RunContext(args.run_id, args.dag_id, args.task_id, args.logical_date.isoformat())
+    spark = build_session(settings, f"citylake-city-themes-{args.logical_date}")
+    run(spark, settings, run_context, args.expectations_dir)

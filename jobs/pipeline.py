@@ -1,0 +1,254 @@
+"""The path every source's files take in one Spark application: landed file -> bronze -> validated -> silver -> gold.
+
+A source (jobs/<source>/job.py) says what is its own: its tables, suites, row rules and gold; this
+module does what is the same for all of them, so each source gets the same guarantees:
+
+- bronze keeps every delivered column as a string, with lineage (file, batch, logical date), and
+  skips a file it already holds;
+- the delivered header is checked against the source's known layout: drift is a warning result;
+- the typed batch passes the source's batch suite before row rules split it;
+- bad rows go to the source's quarantine table with rule and reason; the rest is staged, validated
+  and published to silver (write, audit, publish), then gold is rebuilt for what the batches touched;
+- every file's rows reconcile: delivered = bronze = published + quarantined (``audit.reconciliation``).
+
+Every step replaces exactly what it produces, so rerunning a day or backfilling a range gives the
+same tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
+
+from jobs import alerts, lake, publish, quality, report
+from jobs.audit import Reconciliation, RunContext, record_quality, record_reconciliation
+from jobs.landing import DeliveryColumns, ManifestEntry, delivery_format, manifest_entries
+from jobs.settings import Settings, load_settings
+from jobs.spark_config import build_session
+
+# Bronze keeps the delivered names, spaces and ":@" included: Delta column mapping allows them.
+BRONZE_PROPERTIES = {"delta.columnMapping.mode": "name", "delta.appendOnly": "true"}
+CORRUPT_RECORD = "_corrupt_record"
+DRIFT_SUITE = "delivery_columns.json"
+
+log = logging.getLogger("citylake.pipeline")
+
+
+class DeliveryError(RuntimeError):
+    """A landed file cannot be processed; the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """What is particular to one source; see the module docstring for what every source shares."""
+
+    name: str  # the landing and manifest name, e.g. "nyc_311"
+    columns: DeliveryColumns
+    bronze: tuple[str, str]
+    batch_suite: str  # suite file for the typed batch, before row rules
+    quarantine: tuple[str, str]
+    silver: publish.Target
+    silver_key: tuple[str, ...]
+    # bronze batch, the file's delivered columns -> typed rows with "_raw_record" and bronze's metadata
+    typed: Callable[[DataFrame, tuple[str, ...]], DataFrame]
+    # typed -> (rows to publish, quarantined rows with rule_id, reason, raw_record and metadata)
+    split: Callable[[DataFrame], tuple[DataFrame, DataFrame]]
+    to_silver: Callable[[DataFrame], DataFrame]
+    # MERGE condition under which a delivered row replaces the stored one (None: always)
+    silver_update_when: str | None
+    # (spark, settings, run, silver batches, source files, expectations dir): rebuild gold for them
+    publish_gold: Callable[..., None]
+    # silver's partition columns (a date, where tables grow by day and readers filter by it)
+    silver_partition_by: tuple[str, ...] = ()
+
+
+def batch_id_of(entry: ManifestEntry) -> str:
+    """A batch is one delivered file's content: the same bytes always get the same id."""
+    return f"{entry.source}-{entry.sha256[:16]}"
+
+
+def read_delivery(spark: SparkSession, entry: ManifestEntry) -> DataFrame:
+    """The landed file, every delivered column as a string, plus ``_corrupt_record`` for malformed CSV rows."""
+    path, kind = entry.landed_path, delivery_format(entry.landed_path)
+    if kind == "csv":
+        header = spark.read.option("header", True).option("inferSchema", False).csv(path).columns
+        schema = StructType([StructField(name, StringType()) for name in header] + [StructField(CORRUPT_RECORD, StringType())])
+        return (
+            spark.read.schema(schema)
+            .option("header", True)
+            .option("multiLine", True)  # free-text fields may hold quoted line breaks
+            .option("mode", "PERMISSIVE")  # a malformed row is kept whole in _corrupt_record and quarantined
+            .option("columnNameOfCorruptRecord", CORRUPT_RECORD)
+            .csv(path)
+        )
+    try:
+        if kind == "json":
+            # Socrata's JSON is one array of objects; nested values (a "location" object) are kept as JSON text.
+            delivered = spark.read.option("multiLine", True).option("primitivesAsString", True).json(path)
+        else:
+            delivered = spark.read.parquet(path)
+        delivered.schema  # noqa: B018 - reads the footer or samples the file now, so a broken file is named
+    except Exception as error:  # Spark raises AnalysisException or a wrapped Java error, by format
+        raise DeliveryError(f"{path}: cannot be read as {kind}: {str(error).splitlines()[0]}") from error
+    as_strings = [
+        (F.to_json(F.col(f"`{field.name}`")) if field.dataType.typeName() in ("struct", "array", "map") else F.col(f"`{field.name}`").cast("string")).alias(field.name)
+        for field in delivered.schema.fields
+    ]
+    return delivered.select(*as_strings, F.lit(None).cast("string").alias(CORRUPT_RECORD))
+
+
+def ingest_bronze(spark: SparkSession, settings: Settings, source: Source, entry: ManifestEntry) -> None:
+    """Append a landed file to bronze, every column a string as delivered; a no-op if already there."""
+    batch_id = batch_id_of(entry)
+    if lake.table_exists(spark, settings, *source.bronze) and bronze_batch(spark, settings, source, entry).limit(1).count():
+        log.info("bronze already holds %s (%s): skipped", entry.file_name, batch_id)
+        return
+    delivered = read_delivery(spark, entry)
+    header = [name for name in delivered.columns if name != CORRUPT_RECORD]
+    missing = source.columns.missing(header, omits_nulls=delivery_format(entry.landed_path) == "json")
+    if missing:
+        raise DeliveryError(f"{entry.landed_path}: header lacks required column(s) {missing}")
+    batch = delivered.select(
+        *[F.col(f"`{column}`") for column in header],
+        F.col(CORRUPT_RECORD),
+        F.lit(entry.file_name).alias("_source_file"),
+        F.lit(batch_id).alias("_batch_id"),
+        F.lit(datetime.now(timezone.utc).replace(tzinfo=None)).cast("timestamp").alias("_ingested_at"),
+        F.lit(entry.logical_date).cast("date").alias("_logical_date"),
+    )
+    lake.create_table(spark, settings, *source.bronze, batch.schema, ("_logical_date",), BRONZE_PROPERTIES)
+    # mergeSchema: a delivery may add columns; bronze keeps them (earlier rows read them as NULL).
+    batch.write.format("delta").mode("append").option("mergeSchema", "true").save(settings.table_path(*source.bronze))
+
+
+def bronze_batch(spark: SparkSession, settings: Settings, source: Source, entry: ManifestEntry) -> DataFrame:
+    # The partition filter prunes the read to the delivery's day.
+    return lake.read_table(spark, settings, *source.bronze).where(
+        (F.col("_logical_date") == F.lit(entry.logical_date).cast("date")) & (F.col("_batch_id") == batch_id_of(entry))
+    )
+
+
+def delivered_columns(spark: SparkSession, entry: ManifestEntry) -> tuple[str, ...]:
+    """The file's own columns: from the manifest, or (for entries landed before it kept them) the file."""
+    if entry.columns:
+        return entry.columns
+    return tuple(name for name in read_delivery(spark, entry).columns if name != CORRUPT_RECORD)
+
+
+def check_drift(spark: SparkSession, source: Source, entry: ManifestEntry, columns: tuple[str, ...], expectations_dir: Path) -> list[quality.ExpectationResult]:
+    """The delivered header against the source's known layout (warning results; no data is read)."""
+    checked, known = source.columns.drift_checked(columns, omits_nulls=delivery_format(entry.landed_path) == "json")
+    header_only = spark.createDataFrame([], StructType([StructField(name, StringType()) for name in checked]))
+    return quality.validate(header_only, expectations_dir / DRIFT_SUITE, {"known_columns": known}, label=f"{entry.file_name} columns")
+
+
+def process_file(spark: SparkSession, settings: Settings, run: RunContext, source: Source, entry: ManifestEntry, expectations_dir: Path) -> DataFrame:
+    """Bronze -> validate -> silver (through the gate) + quarantine for one file; returns the silver batch."""
+    ingest_bronze(spark, settings, source, entry)
+    batch_id = batch_id_of(entry)
+    columns = delivered_columns(spark, entry)
+    typed = source.typed(bronze_batch(spark, settings, source, entry), columns).persist()
+    try:
+        # The delivery as a whole, before row rules: a broken export stops here, before any quarantine.
+        batch_results = check_drift(spark, source, entry, columns, expectations_dir)
+        batch_results += quality.validate(typed, expectations_dir / source.batch_suite, label=f"{entry.file_name} {batch_id}")
+        failures = quality.critical_failures(batch_results)
+        if failures:
+            record_quality(spark, settings, run, source.silver.name, batch_id, None, batch_results)
+            raise quality.CriticalExpectationFailed(quality.describe_failure(f"{source.silver.name} <- {entry.file_name}", batch_id, failures))
+
+        published, quarantined = source.split(typed)
+        silver_batch = source.to_silver(published).persist()
+        quarantined = quarantined.persist()
+        bronze_rows, quarantined_rows = typed.count(), quarantined.count()
+        publish.write_audit_publish(
+            spark, settings, run, source.silver, silver_batch, batch_id, expectations_dir,
+            lambda staged: lake.merge_by_key(staged, settings, source.silver.zone, source.silver.table, source.silver_key, source.silver_update_when, source.silver_partition_by),
+            [entry.file_name],
+            earlier_results=batch_results,
+            reconciliation={"rows_to_publish": bronze_rows - quarantined_rows},
+        )
+        # After the gate: a batch it blocks leaves no quarantine rows behind either.
+        lake.replace_where(quarantined, settings, *source.quarantine, f"_batch_id = {lake.sql_literal(batch_id)}")
+        quarantined.unpersist()
+        check = Reconciliation(
+            source=source.name,
+            batch_id=batch_id,
+            source_file=entry.file_name,
+            manifest_rows=entry.rows,
+            bronze_rows=bronze_rows,
+            published_rows=silver_batch.count(),
+            quarantined_rows=quarantined_rows,
+        )
+        record_reconciliation(spark, settings, run, check)
+        log.info("%s: %s", entry.file_name, check)
+        return silver_batch
+    finally:
+        typed.unpersist()
+
+
+def run(spark: SparkSession, settings: Settings, run_context: RunContext, source: Source, expectations_dir: Path) -> None:
+    """All Spark steps for one logical date, then the run's quality report (also when a gate failed)."""
+    alerts.file_alerts(spark, settings)
+    entries = manifest_entries(settings, source.name, run_context.logical_date)
+    if not entries:
+        raise DeliveryError(f"{settings.landing_root}/_manifest/{source.name}: nothing landed for {run_context.logical_date}")
+    try:
+        silver_batches = [process_file(spark, settings, run_context, source, entry, expectations_dir) for entry in entries]
+        source.publish_gold(spark, settings, run_context, silver_batches, [entry.file_name for entry in entries], expectations_dir)
+        for batch in silver_batches:
+            batch.unpersist()
+    finally:
+        report.write_report_logging_errors(spark, settings, run_context.run_id)
+
+
+def day_span(silver_batches: list[DataFrame], days_touched: Callable[[DataFrame], tuple[date, date] | None]) -> tuple[date, date] | None:
+    """The first and last day any of the batches touched (None when they are all empty)."""
+    spans = [span for batch in silver_batches if (span := days_touched(batch))]
+    return (min(span[0] for span in spans), max(span[1] for span in spans)) if spans else None
+
+
+def publish_days(
+    spark: SparkSession, settings: Settings, run: RunContext, source: Source, target: publish.Target, gold: DataFrame,
+    first_day: date, last_day: date, source_files: list[str], expectations_dir: Path, reconciliation: dict,
+) -> None:
+    """Publish a gold table's rows for a day range through its gate, replacing exactly those days."""
+    days = f"day BETWEEN '{first_day}' AND '{last_day}'"
+    publish.write_audit_publish(
+        spark, settings, run, target, gold, f"{source.name}-days-{first_day}-{last_day}", expectations_dir,
+        lambda staged: lake.replace_where(staged, settings, target.zone, target.table, days),
+        source_files,
+        reconciliation=reconciliation,
+    )
+    log.info("gold %s: days %s..%s replaced", target.name, first_day, last_day)
+
+
+def parse_args(prog: str, argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=prog, description=f"Spark job: one logical date of {prog}, landed files to gold.")
+    parser.add_argument("--logical-date", required=True, type=date.fromisoformat, help="the day whose landed files to process (YYYY-MM-DD)")
+    parser.add_argument("--run-id", default="manual", help="Airflow run id, recorded in the audit tables")
+    parser.add_argument("--dag-id", default="manual")
+    parser.add_argument("--task-id", default="process")
+    parser.add_argument("--lake-root", help="overrides CITYLAKE_LAKE_ROOT")
+    parser.add_argument("--landing-root", help="overrides CITYLAKE_LANDING_ROOT")
+    parser.add_argument("--expectations-dir", type=Path, required=True, help="folder of the Great Expectations suites")
+    return parser.parse_args(argv)
+
+
+def main(job: str, source: Source, argv: list[str] | None = None) -> None:
+    """``spark-submit ... jobs/run.py <job> --logical-date D --expectations-dir E [--run-id ...]``."""
+    args = parse_args(job, argv)
+    overrides = {key: value for key, value in (("CITYLAKE_LAKE_ROOT", args.lake_root), ("CITYLAKE_LANDING_ROOT", args.landing_root)) if value}
+    settings = load_settings({**os.environ, **overrides})
+    run_context = RunContext(args.run_id, args.dag_id, args.task_id, args.logical_date.isoformat())
+    spark = build_session(settings, f"citylake-{job}-{args.logical_date}")
+    run(spark, settings, run_context, source, args.expectations_dir)
