@@ -44,6 +44,8 @@ CONTRIBUTIONS = (
     Contribution("nyc_311", ("gold", "service_requests_daily"), "day", "day", "requests_opened", "requests_opened"),
     Contribution("nyc_311", ("gold", "service_requests_daily"), "day", "day", "requests_closed", "requests_closed"),
     Contribution("nyc_tlc_yellow", ("gold", "mobility_daily"), "day", "day", "taxi_trips", "trips"),
+    Contribution("chicago_crimes", ("gold", "incident_hotspots_weekly"), "week", "week", "incidents", "incidents"),
+    Contribution("nyc_dsny_waste", ("gold", "waste_diversion_monthly"), "month", "month", "tons_collected", "total_tons"),
 )
 
 

@@ -69,8 +69,9 @@ class AirflowApi:
     def create_backfill(self, dag_id: str, from_date: str, to_date: str) -> int:
         body = {
             "dag_id": dag_id,
+            # Whole days: a DAG scheduled at 01:00 has its logical dates at 01:00 of each day.
             "from_date": f"{from_date}T00:00:00Z",
-            "to_date": f"{to_date}T00:00:00Z",
+            "to_date": f"{to_date}T23:59:59Z",
             # Rerunning a range reprocesses it: every step is idempotent, so this is safe.
             "reprocess_behavior": "completed",
             "max_active_runs": 1,
@@ -78,7 +79,7 @@ class AirflowApi:
         return int(self._request("POST", "/api/v2/backfills", body)["id"])
 
     def dag_runs(self, dag_id: str, from_date: str, to_date: str) -> list[dict]:
-        query = f"logical_date_gte={from_date}T00:00:00Z&logical_date_lte={to_date}T00:00:00Z&limit=1000"
+        query = f"logical_date_gte={from_date}T00:00:00Z&logical_date_lte={to_date}T23:59:59Z&limit=1000"
         return self._request("GET", f"/api/v2/dags/{dag_id}/dagRuns?{query}")["dag_runs"]
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
@@ -236,9 +237,9 @@ def generate(source: str, first: str, last: str, rows: int, seed: int, defect_sh
     from pathlib import Path
 
     from jobs.settings import load_settings
-    from jobs.synthetic import nyc311, taxi
+    from jobs.synthetic import nyc311, taxi, waste
 
-    generators = {"nyc_311": nyc311.write_range, "nyc_tlc_yellow": taxi.write_range}
+    generators = {"nyc_311": nyc311.write_range, "nyc_tlc_yellow": taxi.write_range, "nyc_dsny_waste": waste.write_range}
     if source not in generators:
         raise SystemExit(f"no generator for {source!r}; known: {sorted(generators)}")
     inbox = Path(load_settings().inbox_root)
@@ -282,10 +283,12 @@ def main(argv: list[str] | None = None) -> None:
     generate_parser.add_argument("source")
     generate_parser.add_argument("from_date", type=_day)
     generate_parser.add_argument("to_date", type=_day)
-    generate_parser.add_argument("--rows", type=int, default=1000, help="rows per day")
+    generate_parser.add_argument("--rows", type=int, default=1000, help="rows per day (per month and district for nyc_dsny_waste)")
     generate_parser.add_argument("--seed", type=int, default=311)
     generate_parser.add_argument("--defects", type=float, default=0.02, help="share of rows with a defect")
-    generate_parser.add_argument("--shape", help="nyc_311: portal (default), api-csv or api-json; nyc_tlc_yellow: csv (default) or parquet")
+    generate_parser.add_argument(
+        "--shape", help="nyc_311: portal (default), api-csv or api-json; nyc_tlc_yellow: csv (default) or parquet; nyc_dsny_waste: portal (default) or api-csv"
+    )
     args = parser.parse_args(argv)
     if args.command == "generate":
         generate(args.source, args.from_date, args.to_date, args.rows, args.seed, args.defects, args.shape)

@@ -80,11 +80,13 @@ def read_delivery(spark: SparkSession, entry: ManifestEntry) -> DataFrame:
     """The landed file, every delivered column as a string, plus ``_corrupt_record`` for malformed CSV rows."""
     path, kind = entry.landed_path, delivery_format(entry.landed_path)
     if kind == "csv":
-        header = spark.read.option("header", True).option("inferSchema", False).csv(path).columns
+        # RFC 4180: a quote inside a quoted field is doubled (Socrata writes nested JSON that way).
+        header = spark.read.option("header", True).option("inferSchema", False).option("escape", '"').csv(path).columns
         schema = StructType([StructField(name, StringType()) for name in header] + [StructField(CORRUPT_RECORD, StringType())])
         return (
             spark.read.schema(schema)
             .option("header", True)
+            .option("escape", '"')
             .option("multiLine", True)  # free-text fields may hold quoted line breaks
             .option("mode", "PERMISSIVE")  # a malformed row is kept whole in _corrupt_record and quarantined
             .option("columnNameOfCorruptRecord", CORRUPT_RECORD)
@@ -220,9 +222,10 @@ def day_span(silver_batches: list[DataFrame], days_touched: Callable[[DataFrame]
 def publish_days(
     spark: SparkSession, settings: Settings, run: RunContext, source: Source, target: publish.Target, gold: DataFrame,
     first_day: date, last_day: date, source_files: list[str], expectations_dir: Path, reconciliation: dict,
+    period_column: str = "day",
 ) -> None:
-    """Publish a gold table's rows for a day range through its gate, replacing exactly those days."""
-    days = f"day BETWEEN '{first_day}' AND '{last_day}'"
+    """Publish a gold table's rows for a period range through its gate, replacing exactly those periods."""
+    days = f"{period_column} BETWEEN '{first_day}' AND '{last_day}'"
     publish.write_audit_publish(
         spark, settings, run, target, gold, f"{source.name}-days-{first_day}-{last_day}", expectations_dir,
         lambda staged: lake.replace_where(staged, settings, target.zone, target.table, days),

@@ -55,7 +55,13 @@ def staging_path(settings: Settings, target: Target, batch_id: str) -> str:
 def run_parameters(spark: SparkSession, settings: Settings, target: Target, logical_date: str) -> dict:
     """Values for the suites' ``$PARAMETER`` placeholders: freshness and volume bounds for this run."""
     day = date.fromisoformat(logical_date)
-    parameters = {"freshness_min_day": (day - timedelta(days=FRESHNESS_DAYS)).isoformat(), "volume_min": 0, "volume_max": None}
+    parameters = {
+        "freshness_min_day": (day - timedelta(days=FRESHNESS_DAYS)).isoformat(),
+        # Monthly sources: the batch of a month's run holds that month.
+        "freshness_min_month": day.replace(day=1).isoformat(),
+        "volume_min": 0,
+        "volume_max": None,
+    }
     history = recent_volumes(spark, settings, target, logical_date)
     if len(history) >= VOLUME_MIN_HISTORY:
         median = statistics.median(history)

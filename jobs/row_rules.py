@@ -30,7 +30,8 @@ def split_by_row_rules(
     breaks ties, so the choice does not depend on how Spark partitioned the file.
     """
     checked = typed.withColumn("rule_id", broken_rule)
-    latest_first = Window.partitionBy(key).orderBy(*newest_first, F.col("_raw_record").desc())
+    # Ranked among the valid rows of a key only: a broken copy must not outrank the good one.
+    latest_first = Window.partitionBy(key, F.col("rule_id").isNull()).orderBy(*newest_first, F.col("_raw_record").desc())
     ranked = checked.withColumn("_version_rank", F.when(F.col("rule_id").isNull(), F.row_number().over(latest_first))).withColumn(
         "rule_id", F.when(F.col("_version_rank") > 1, F.lit(duplicate_rule)).otherwise(F.col("rule_id"))
     )

@@ -11,6 +11,8 @@ import sys
 JOBS = {
     "nyc311": "jobs.nyc311.job",
     "taxi": "jobs.taxi.job",
+    "waste": "jobs.waste.job",
+    "crimes": "jobs.crimes.job",
     "city_themes": "jobs.city_themes",
     "maintenance": "jobs.maintenance",
     "report": "jobs.report",

@@ -13,8 +13,13 @@ import pytest
 from jobs.settings import PROJECT_ROOT
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
-EXPECTED_DAG_IDS = {"nyc311_daily", "taxi_daily", "city_themes", "lake_maintenance"}
-SOURCE_DAGS = {"nyc311_daily": "gold.service_requests_daily", "taxi_daily": "gold.mobility_daily"}
+EXPECTED_DAG_IDS = {"nyc311_daily", "taxi_daily", "waste_monthly", "crimes_daily", "city_themes", "lake_maintenance"}
+SOURCE_DAGS = {
+    "nyc311_daily": "gold.service_requests_daily",
+    "taxi_daily": "gold.mobility_daily",
+    "waste_monthly": "gold.waste_diversion_monthly",
+    "crimes_daily": "gold.incident_hotspots_weekly",
+}
 # Parsing the whole folder in a fresh interpreter, Airflow's import included, must stay cheap.
 MAX_PARSE_SECONDS = 10.0
 

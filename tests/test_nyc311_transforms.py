@@ -132,6 +132,13 @@ def test_duplicate_keys_in_one_file_keep_the_latest_version_and_quarantine_the_r
     assert [(row.unique_key, row.rule_id) for row in quarantined.collect()] == [("7", "duplicate_key_in_file")]
 
 
+def test_a_broken_copy_of_a_request_never_outranks_its_valid_version(spark):
+    # The broken copy's raw row sorts first (a "9" latitude after "4"): it must not make the good one a duplicate.
+    published, quarantined = split(spark, [{raw.UNIQUE_KEY: "7"}, {raw.UNIQUE_KEY: "7", raw.LATITUDE: "90.0"}])
+    assert [row.request_id for row in published.collect()] == [7]
+    assert [row.rule_id for row in quarantined.collect()] == ["coordinates_invalid"]
+
+
 def test_every_input_row_is_either_published_or_quarantined(spark):
     rows = [{raw.UNIQUE_KEY: str(key)} for key in range(20)] + [{raw.UNIQUE_KEY: "3"}, {raw.UNIQUE_KEY: ""}, {raw.CREATED_DATE: "x"}]
     published, quarantined = split(spark, rows)

@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 
 from jobs import row_rules
 from jobs.delivered import blank_to_null, pick
+from jobs.nyc_boroughs import canonical_borough
 from jobs.nyc311 import columns as raw
 from jobs.themes import theme_of, theme_rules
 
@@ -28,14 +29,6 @@ CITY_BBOX = {"lat_min": 40.47, "lat_max": 40.93, "lon_min": -74.27, "lon_max": -
 # Precise locations are personal data; silver keeps 3 decimals (about 100 m), enough for district maps.
 COORDINATE_DECIMALS = 3
 
-BOROUGHS = {
-    "MANHATTAN": "Manhattan",
-    "BROOKLYN": "Brooklyn",
-    "QUEENS": "Queens",
-    "BRONX": "Bronx",
-    "STATEN ISLAND": "Staten Island",
-}
-UNSPECIFIED_BOROUGH = "Unspecified"
 
 # Row rules, checked in this order; a row is quarantined under the first rule it breaks.
 ROW_RULES = {
@@ -74,10 +67,7 @@ def typed_requests(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] |
     closed_local = _parse_local_time(delivered(raw.CLOSED_DATE))
     updated_local = _parse_local_time(delivered(raw.RESOLUTION_UPDATED))
     complaint_type = blank_to_null(delivered(raw.COMPLAINT_TYPE))
-    borough_raw = F.upper(blank_to_null(delivered(raw.BOROUGH)))
-    borough = F.lit(UNSPECIFIED_BOROUGH)
-    for code, name in BOROUGHS.items():
-        borough = F.when(borough_raw == code, F.lit(name)).otherwise(borough)
+    borough = canonical_borough(delivered(raw.BOROUGH))
     metadata_columns = [name for name in bronze_batch.columns if name.startswith("_")]
     return bronze_batch.select(
         *metadata_columns,
