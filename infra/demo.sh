@@ -9,32 +9,39 @@ started=$(date +%s)
 # The demo's deliveries (jobs/synthetic/: seeded, 2 % defects, a re-delivered file every fourth day):
 # - NYC 311: the real sample (tests/data/README.md) for its day, then CITYLAKE_DEMO_DAYS generated
 #   days, the first half as the portal's CSV export, the rest as the Socrata API's JSON;
-# - NYC TLC yellow taxi: the same days generated, the first half as CSV, the rest as the TLC's Parquet.
+# - NYC TLC yellow taxi: the generated days, the first half as CSV, the rest as the TLC's Parquet;
+# - Chicago crimes: the generated days, the first half as the API's CSV, the rest as the portal's;
+# - DSNY waste tonnage (monthly): the three months up to the last day's, the first with a year of history.
 first_day=2022-05-01
 demo_days="${CITYLAKE_DEMO_DAYS:-7}"
 rows="${CITYLAKE_DEMO_ROWS:-2000}"
+[ "$demo_days" -ge 2 ] || { echo "CITYLAKE_DEMO_DAYS must be at least 2" >&2; exit 2; }
+generated_from=$(date -u -d "$first_day + 1 day" +%F)
 last_day=$(date -u -d "$first_day + $demo_days days" +%F)
 half_day=$(date -u -d "$first_day + $(( (demo_days + 1) / 2 )) days" +%F)
+second_half=$(date -u -d "$half_day + 1 day" +%F)
+first_month=$(date -u -d "$(date -u -d "$last_day" +%Y-%m-01) - 2 months" +%F)
+last_month=$(date -u -d "$last_day" +%Y-%m-01)
 mkdir -p "$CITYLAKE_INBOX_ROOT/nyc_311/$first_day"
 cp tests/data/nyc_311/nyc311_2022-05-01_first924.csv "$CITYLAKE_INBOX_ROOT/nyc_311/$first_day/"
 echo "generating synthetic deliveries ($rows rows a day):"
-if [ "$demo_days" -gt 0 ]; then
-  citylake generate nyc_311 "$(date -u -d "$first_day + 1 day" +%F)" "$half_day" --rows "$rows" --shape portal
-  if [ "$half_day" != "$last_day" ]; then
-    citylake generate nyc_311 "$(date -u -d "$half_day + 1 day" +%F)" "$last_day" --rows "$rows" --shape api-json
-  fi
-fi
-citylake generate nyc_tlc_yellow "$first_day" "$half_day" --rows "$rows" --shape csv
-if [ "$half_day" != "$last_day" ]; then
-  citylake generate nyc_tlc_yellow "$(date -u -d "$half_day + 1 day" +%F)" "$last_day" --rows "$rows" --shape parquet
-fi
+citylake generate nyc_311 "$generated_from" "$half_day" --rows "$rows" --shape portal
+citylake generate nyc_311 "$second_half" "$last_day" --rows "$rows" --shape api-json
+citylake generate nyc_tlc_yellow "$generated_from" "$half_day" --rows "$rows" --shape csv
+citylake generate nyc_tlc_yellow "$second_half" "$last_day" --rows "$rows" --shape parquet
+citylake generate chicago_crimes "$generated_from" "$half_day" --rows "$rows" --shape api-csv
+citylake generate chicago_crimes "$second_half" "$last_day" --rows "$rows" --shape portal
+citylake generate nyc_dsny_waste "$first_month" "$last_month" --rows 59
 
 infra/airflow.sh start
 status=0
 # city_themes is scheduled on the sources' gold Assets: unpaused first, it follows every source run.
 citylake unpause city_themes || status=$?
+# One source after the other: each run is one Spark application, and this machine runs one well.
 citylake backfill nyc311_daily "$first_day" "$last_day" || status=$?
-citylake backfill taxi_daily "$first_day" "$last_day" || status=$?
+citylake backfill taxi_daily "$generated_from" "$last_day" || status=$?
+citylake backfill crimes_daily "$generated_from" "$last_day" || status=$?
+citylake backfill waste_monthly "$first_month" "$last_month" || status=$?
 citylake wait city_themes || status=$?
 citylake summary 2>/dev/null || status=$?
 

@@ -30,9 +30,10 @@ export AIRFLOW__API__BASE_URL="http://127.0.0.1:$CITYLAKE_AIRFLOW_PORT"
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:$CITYLAKE_AIRFLOW_PORT/execution/"
 # One local user with every right: this is a single-person, loopback-only installation.
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True
-# The embedded installation runs the dates it is asked for (backfills) instead of creating a run
-# for yesterday, whose file a laptop never receives. A production deployment leaves this True.
-export AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="${AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE:-False}"
+# The scheduler creates runs from schedules, Assets included (city_themes runs on the sources' gold
+# Assets). A source DAG that is unpaused (a backfill unpauses it) also gets a run for yesterday,
+# which fails in `land` while yesterday's file is not in the inbox, as it would in production.
+export AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="${AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE:-True}"
 # Pick up DAG changes quickly.
 export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=30
 export AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL=30

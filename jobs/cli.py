@@ -237,9 +237,14 @@ def generate(source: str, first: str, last: str, rows: int, seed: int, defect_sh
     from pathlib import Path
 
     from jobs.settings import load_settings
-    from jobs.synthetic import nyc311, taxi, waste
+    from jobs.synthetic import crimes, nyc311, taxi, waste
 
-    generators = {"nyc_311": nyc311.write_range, "nyc_tlc_yellow": taxi.write_range, "nyc_dsny_waste": waste.write_range}
+    generators = {
+        "nyc_311": nyc311.write_range,
+        "nyc_tlc_yellow": taxi.write_range,
+        "nyc_dsny_waste": waste.write_range,
+        "chicago_crimes": crimes.write_range,
+    }
     if source not in generators:
         raise SystemExit(f"no generator for {source!r}; known: {sorted(generators)}")
     inbox = Path(load_settings().inbox_root)
@@ -287,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
     generate_parser.add_argument("--seed", type=int, default=311)
     generate_parser.add_argument("--defects", type=float, default=0.02, help="share of rows with a defect")
     generate_parser.add_argument(
-        "--shape", help="nyc_311: portal (default), api-csv or api-json; nyc_tlc_yellow: csv (default) or parquet; nyc_dsny_waste: portal (default) or api-csv"
+        "--shape", help="nyc_311: portal (default), api-csv or api-json; nyc_tlc_yellow: csv (default) or parquet; nyc_dsny_waste: portal (default) or api-csv; chicago_crimes: api-csv (default) or portal"
     )
     args = parser.parse_args(argv)
     if args.command == "generate":

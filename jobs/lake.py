@@ -159,17 +159,21 @@ def merge_by_key(
     spark = df.sparkSession
     if not table_exists(spark, settings, zone, table):
         # The first batch creates the table; "errorifexists" keeps a concurrent creator from being overwritten.
-        df.write.format("delta").mode("errorifexists").partitionBy(*partition_by).save(settings.table_path(zone, table))
-        return
-    target = DeltaTable.forPath(spark, settings.table_path(zone, table))
+        try:
+            df.write.format("delta").mode("errorifexists").partitionBy(*partition_by).save(settings.table_path(zone, table))
+            return
+        except AnalysisException:
+            if not table_exists(spark, settings, zone, table):
+                raise
+            # Another writer created it meanwhile: MERGE into it like any later batch.
     on = " AND ".join(f"target.`{key}` = source.`{key}`" for key in keys)
-    (
-        target.alias("target")
-        .merge(df.alias("source"), on)
-        .whenMatchedUpdateAll(condition=update_when)
-        .whenNotMatchedInsertAll()
-        .execute()
-    )
+
+    def merge() -> None:
+        target = DeltaTable.forPath(spark, settings.table_path(zone, table))
+        target.alias("target").merge(df.alias("source"), on).whenMatchedUpdateAll(condition=update_when).whenNotMatchedInsertAll().execute()
+
+    # A MERGE by key gives the same table when repeated, so a conflict with a concurrent writer is retried.
+    retry_on_conflict(merge)
 
 
 def sql_literal(value: str) -> str:

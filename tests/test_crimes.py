@@ -8,21 +8,17 @@ import math
 import numpy as np
 import pandas as pd
 
-from jobs.audit import RunContext
-from jobs.crimes import columns as raw
 from jobs.crimes import job
-from jobs.landing import land_file
 from jobs.settings import PROJECT_ROOT
-from tests.test_nyc311_job import EXPECTATIONS, table
+from tests import pipeline_runs
+from tests.test_nyc311_job import table
 
 SAMPLE_CRIMES = PROJECT_ROOT / "tests" / "data" / "chicago_crimes" / "chicago_crimes_2012_socrata10k.csv"
 SAMPLE_DAY = "2012-02-14"
 
 
 def land_and_run(spark, settings, day: str, files, run_id: str = "crimes-run-1") -> None:
-    for path in files:
-        land_file(settings, raw.SOURCE, day, path, raw.REQUIRED_COLUMNS)
-    job.run(spark, settings, RunContext(run_id, "crimes_daily", "bronze_to_gold", day), EXPECTATIONS)
+    pipeline_runs.land_and_run(spark, settings, job.SOURCE, "crimes_daily", day, files, run_id)
 
 
 def expected_from_raw_csv(path) -> tuple[pd.DataFrame, dict[str, int]]:

@@ -7,6 +7,7 @@ import time
 import boto3
 import pytest
 
+from jobs import pipeline
 from jobs.audit import RunContext
 from jobs.landing import LandingError, land_file, manifest_entries
 from jobs.nyc311 import columns as raw
@@ -34,7 +35,7 @@ def test_the_311_day_lands_and_publishes_with_the_lake_on_s3(spark, s3, tmp_path
     assert manifest_entries(settings, raw.SOURCE, "2022-05-01") == [entry]
     assert not land_file(settings, raw.SOURCE, "2022-05-01", SAMPLE_311, raw.REQUIRED_COLUMNS)[1]
 
-    job.run(spark, settings, RunContext("s3-run", "nyc311_daily", "bronze_to_gold", "2022-05-01"), PROJECT_ROOT / "expectations")
+    pipeline.run(spark, settings, RunContext("s3-run", "nyc311_daily", "bronze_to_gold", "2022-05-01"), job.SOURCE, PROJECT_ROOT / "expectations")
 
     keys = {item["Key"] for item in boto3.client("s3").list_objects_v2(Bucket=BUCKET, Prefix="lake/gold/")["Contents"]}
     assert any(key.startswith("lake/gold/service_requests_daily/_delta_log/") for key in keys)

@@ -12,14 +12,12 @@ from pyspark.sql import functions as F
 
 from jobs import lake as lake_catalog
 from jobs import pipeline, quality
-from jobs.audit import RunContext
-from jobs.landing import land_file
 from jobs.nyc311 import columns as raw
 from jobs.nyc311 import job
-from jobs.settings import PROJECT_ROOT
+from tests import pipeline_runs
 from tests.conftest import SAMPLE_311
 
-EXPECTATIONS = PROJECT_ROOT / "expectations"
+EXPECTATIONS = pipeline_runs.EXPECTATIONS
 
 
 def sample_rows(count: int | None = None) -> tuple[list[str], list[list[str]]]:
@@ -40,9 +38,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], extra_lines:
 
 
 def land_and_run(spark, settings, day: str, files: list[Path], run_id: str = "run-1"):
-    for path in files:
-        land_file(settings, raw.SOURCE, day, path, raw.REQUIRED_COLUMNS)
-    job.run(spark, settings, RunContext(run_id, "nyc311_daily", "bronze_to_gold", day), EXPECTATIONS)
+    pipeline_runs.land_and_run(spark, settings, job.SOURCE, "nyc311_daily", day, files, run_id)
 
 
 def table(spark, settings, name: str):

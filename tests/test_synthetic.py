@@ -1,14 +1,20 @@
-"""Synthetic 311 deliveries: the real header, deterministic by seed, and defects the pipeline catches."""
+"""Synthetic deliveries: the real headers, deterministic by seed, and defects the pipeline catches."""
 
 from __future__ import annotations
 
 import csv
 from datetime import date
 
+import pytest
+
 from jobs import lake
-from jobs.landing import land_file
+from jobs.crimes import columns as crimes_columns
+from jobs.landing import inspect_delivery, land_file
 from jobs.nyc311 import columns as raw
+from jobs.synthetic import crimes, taxi, waste
 from jobs.synthetic import nyc311 as synthetic
+from jobs.taxi import columns as taxi_columns
+from jobs.waste import columns as waste_columns
 from tests.test_nyc311_job import land_and_run
 
 DAY = date(2022, 5, 2)
@@ -54,3 +60,26 @@ def test_a_generated_day_publishes_quarantines_its_defects_and_reconciles(spark,
     # Late updates are valid rows: yesterday's requests, now closed.
     late = lake.read_table(spark, settings, "silver", "service_requests").where("created_date = DATE'2022-05-01'")
     assert late.count() >= per_kind - 2 and late.where("closed_date = DATE'2022-05-02'").count() == late.count()
+
+
+@pytest.mark.parametrize(
+    ("generator", "columns", "shapes", "first", "last"),
+    [
+        (synthetic, raw.REQUIRED_COLUMNS, synthetic.SHAPES, date(2022, 5, 1), date(2022, 5, 4)),
+        (taxi, taxi_columns.REQUIRED_COLUMNS, taxi.SHAPES, date(2022, 5, 1), date(2022, 5, 4)),
+        (crimes, crimes_columns.REQUIRED_COLUMNS, crimes.SHAPES, date(2022, 5, 1), date(2022, 5, 4)),
+        (waste, waste_columns.REQUIRED_COLUMNS, waste.SHAPES, date(2022, 2, 1), date(2022, 5, 1)),
+    ],
+    ids=["nyc_311", "nyc_tlc_yellow", "chicago_crimes", "nyc_dsny_waste"],
+)
+def test_every_generator_writes_every_shape_deterministically_and_landing_accepts_it_without_drift(tmp_path, generator, columns, shapes, first, last):
+    for shape in shapes:
+        delivered = generator.write_range(tmp_path / shape / "a", first, last, 300, seed=5, defect_share=0.05, shape=shape)
+        again = generator.write_range(tmp_path / shape / "b", first, last, 300, seed=5, defect_share=0.05, shape=shape)
+        assert [path.read_bytes() for path in delivered] == [path.read_bytes() for path in again]
+        assert len(delivered) == 5 and delivered[4].name.startswith("redelivered_")  # four periods, one re-delivery
+        for path in delivered:
+            _, _, rows, header = inspect_delivery(path, columns)
+            assert rows >= 300
+            checked, known = columns.drift_checked(header, omits_nulls=path.suffix == ".json")
+            assert sorted(checked) == sorted(known), (shape, path.name)

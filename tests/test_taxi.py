@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jobs.audit import RunContext
 from jobs.landing import LandingError, land_file
 from jobs.settings import PROJECT_ROOT
 from jobs.taxi import columns as raw
 from jobs.taxi import job
-from tests.test_nyc311_job import EXPECTATIONS, rows_of, table
+from tests import pipeline_runs
+from tests.test_nyc311_job import rows_of, table
 
 SAMPLE_TAXI = PROJECT_ROOT / "tests" / "data" / "nyc_tlc_taxi" / "yellow_tripdata_sample_2019-01.csv"
 # The sample is January 2019, as the TLC's monthly file: delivered at the month's end.
@@ -21,9 +21,7 @@ SAMPLE_DAY = "2019-01-31"
 
 
 def land_and_run(spark, settings, day: str, files, run_id: str = "taxi-run-1") -> None:
-    for path in files:
-        land_file(settings, raw.SOURCE, day, path, raw.REQUIRED_COLUMNS)
-    job.run(spark, settings, RunContext(run_id, "taxi_daily", "bronze_to_gold", day), EXPECTATIONS)
+    pipeline_runs.land_and_run(spark, settings, job.SOURCE, "taxi_daily", day, files, run_id)
 
 
 def expected_from_raw_csv(path, logical_day: str) -> tuple[pd.DataFrame, dict[str, int]]:

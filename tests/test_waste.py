@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from jobs.audit import RunContext
-from jobs.landing import land_file
 from jobs.settings import PROJECT_ROOT
 from jobs.waste import columns as raw
 from jobs.waste import job
-from tests.test_nyc311_job import EXPECTATIONS, table
+from tests import pipeline_runs
+from tests.test_nyc311_job import table
 
 SAMPLE_WASTE = PROJECT_ROOT / "tests" / "data" / "nyc_dsny_waste" / "DSNY_Monthly_Tonnage_Data_1990-2020.csv"
 # The whole history to June 2020, as the portal exports it: delivered for its last month.
@@ -17,9 +16,7 @@ SAMPLE_MONTH = "2020-06-01"
 
 
 def land_and_run(spark, settings, month: str, files, run_id: str = "waste-run-1") -> None:
-    for path in files:
-        land_file(settings, raw.SOURCE, month, path, raw.REQUIRED_COLUMNS)
-    job.run(spark, settings, RunContext(run_id, "waste_monthly", "bronze_to_gold", month), EXPECTATIONS)
+    pipeline_runs.land_and_run(spark, settings, job.SOURCE, "waste_monthly", month, files, run_id)
 
 
 def expected_from_raw_csv(path) -> pd.DataFrame:

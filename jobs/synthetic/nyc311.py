@@ -23,11 +23,11 @@ The same seed, days and sizes always give the same bytes.
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
 from jobs.nyc311 import columns as raw
+from jobs.synthetic import deliver_range, days, delivery_file
 from jobs.settings import PROJECT_ROOT
 
 TEMPLATE = PROJECT_ROOT / "tests" / "data" / "nyc_311" / "nyc311_2022-05-01_first924.csv"
@@ -133,26 +133,14 @@ def write_day(inbox: Path, day: date, rows: int, seed: int, defect_share: float,
     if shape not in SHAPES:
         raise ValueError(f"unknown shape {shape!r}; use one of {SHAPES}")
     columns = pd.read_csv(template, dtype=str, keep_default_na=False)
-    folder = inbox / raw.SOURCE / day.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"nyc311_{day.isoformat()}_synthetic.{'json' if shape == 'api-json' else 'csv'}"
-    partial = target.with_name("." + target.name + ".partial")
-    for offset in range(0, rows, CHUNK_ROWS):
-        chunk = generate_day(columns, day, min(CHUNK_ROWS, rows - offset), seed, defect_share, offset)
-        _write_chunk(chunk, partial, shape, offset == 0, offset + CHUNK_ROWS >= rows)
-    partial.replace(target)  # a half-written delivery is never visible in the inbox
-    return target
+    name = f"nyc311_{day.isoformat()}_synthetic.{'json' if shape == 'api-json' else 'csv'}"
+    with delivery_file(inbox / raw.SOURCE / day.isoformat(), name) as partial:
+        for offset in range(0, rows, CHUNK_ROWS):
+            chunk = generate_day(columns, day, min(CHUNK_ROWS, rows - offset), seed, defect_share, offset)
+            _write_chunk(chunk, partial, shape, offset == 0, offset + CHUNK_ROWS >= rows)
+    return inbox / raw.SOURCE / day.isoformat() / name
 
 
 def write_range(inbox: Path, first: date, last: date, rows: int, seed: int = 311, defect_share: float = 0.02, shape: str = "portal") -> list[Path]:
     """Deliveries for every day from ``first`` to ``last``; every fourth day re-delivers the day before."""
-    delivered = []
-    day = first
-    while day <= last:
-        delivered.append(write_day(inbox, day, rows, seed, defect_share, shape=shape))
-        if defect_share and (day - first).days % 4 == 3:
-            again = inbox / raw.SOURCE / day.isoformat() / f"redelivered_{delivered[-2].name}"
-            shutil.copyfile(delivered[-2], again)
-            delivered.append(again)
-        day += timedelta(days=1)
-    return delivered
+    return deliver_range(inbox, raw.SOURCE, days(first, last), lambda day: write_day(inbox, day, rows, seed, defect_share, shape=shape), bool(defect_share))

@@ -21,11 +21,11 @@ The same seed, days and sizes always give the same bytes.
 
 from __future__ import annotations
 
-import shutil
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from jobs.settings import PROJECT_ROOT
+from jobs.synthetic import deliver_range, days, delivery_file
 from jobs.taxi import columns as raw
 
 TEMPLATE = PROJECT_ROOT / "tests" / "data" / "nyc_tlc_taxi" / "yellow_tripdata_sample_2019-01.csv"
@@ -89,41 +89,37 @@ def write_day(inbox: Path, day: date, rows: int, seed: int, defect_share: float,
     if shape not in SHAPES:
         raise ValueError(f"unknown shape {shape!r}; use one of {SHAPES}")
     source_rows = pd.read_csv(template, keep_default_na=False, dtype={"congestion_surcharge": str})
-    folder = inbox / raw.SOURCE / day.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"yellow_tripdata_{day.isoformat()}_synthetic.{shape}"
-    partial = target.with_name("." + target.name + ".partial")
-    chunks = [generate_day(source_rows, day, min(CHUNK_ROWS, rows - offset), seed, defect_share, offset, shape) for offset in range(0, rows, CHUNK_ROWS)]
-    if shape == "csv":
-        for position, chunk in enumerate(chunks):
-            chunk.to_csv(partial, mode="a" if position else "w", header=position == 0, index=False)
-    else:
-        _write_parquet(pd.concat(chunks, ignore_index=True), partial)
-    partial.replace(target)  # a half-written delivery is never visible in the inbox
-    return target
+    name = f"yellow_tripdata_{day.isoformat()}_synthetic.{shape}"
+    writer = None
+    with delivery_file(inbox / raw.SOURCE / day.isoformat(), name) as partial:
+        for offset in range(0, rows, CHUNK_ROWS):  # in chunks: any size fits in memory
+            chunk = generate_day(source_rows, day, min(CHUNK_ROWS, rows - offset), seed, defect_share, offset, shape)
+            if shape == "csv":
+                chunk.to_csv(partial, mode="a" if offset else "w", header=offset == 0, index=False)
+            else:
+                writer = _write_parquet(chunk, partial, writer)
+        if writer:
+            writer.close()
+    return inbox / raw.SOURCE / day.isoformat() / name
 
 
-def _write_parquet(frame, path: Path) -> None:
-    """The TLC's Parquet: its spelling, typed columns, times as timestamps without a time zone."""
+def _write_parquet(frame, path: Path, writer=None):
+    """Append a chunk to the TLC's Parquet: its spelling, typed columns, times without a time zone (microseconds)."""
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     tlc = frame.rename(columns=raw.TLC_NAMES)
     tlc["congestion_surcharge"] = pd.to_numeric(tlc["congestion_surcharge"], errors="coerce")
     tlc["Airport_fee"] = 0.0
     tlc["store_and_fwd_flag"] = tlc["store_and_fwd_flag"].astype(str)
-    tlc[list(raw.TLC_HEADER)].to_parquet(path, index=False, engine="pyarrow", coerce_timestamps="us", allow_truncated_timestamps=True)
+    table = pa.Table.from_pandas(tlc[list(raw.TLC_HEADER)], preserve_index=False)
+    table = table.cast(pa.schema([pa.field(f.name, pa.timestamp("us")) if pa.types.is_timestamp(f.type) else f for f in table.schema]))
+    writer = writer or pq.ParquetWriter(path, table.schema)
+    writer.write_table(table)
+    return writer
 
 
 def write_range(inbox: Path, first: date, last: date, rows: int, seed: int = 2019, defect_share: float = 0.02, shape: str = "csv") -> list[Path]:
     """Deliveries for every day from ``first`` to ``last``; every fourth day re-delivers the day before."""
-    delivered = []
-    day = first
-    while day <= last:
-        delivered.append(write_day(inbox, day, rows, seed, defect_share, shape=shape))
-        if defect_share and (day - first).days % 4 == 3:
-            again = delivered[-2].with_name(f"redelivered_{delivered[-2].name}")
-            again = inbox / raw.SOURCE / day.isoformat() / again.name
-            shutil.copyfile(delivered[-2], again)
-            delivered.append(again)
-        day += timedelta(days=1)
-    return delivered
+    return deliver_range(inbox, raw.SOURCE, days(first, last), lambda day: write_day(inbox, day, rows, seed, defect_share, shape=shape), bool(defect_share))

@@ -19,11 +19,11 @@ The same seed, months and sizes always give the same bytes.
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
 from jobs.settings import PROJECT_ROOT
+from jobs.synthetic import deliver_range, delivery_file
 from jobs.waste import columns as raw
 
 TEMPLATE = PROJECT_ROOT / "tests" / "data" / "nyc_dsny_waste" / "DSNY_Monthly_Tonnage_Data_1990-2020.csv"
@@ -104,25 +104,24 @@ def write_month(inbox: Path, month: date, rows: int, seed: int, defect_share: fl
     frame = pd.concat(frames, ignore_index=True)
     if shape == "api-csv":
         frame = frame.rename(columns=str.lower)
-    folder = inbox / raw.SOURCE / month.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"dsny_tonnage_{month:%Y-%m}_synthetic.csv"
-    partial = target.with_name("." + target.name + ".partial")
-    frame.to_csv(partial, index=False)
-    partial.replace(target)  # a half-written delivery is never visible in the inbox
-    return target
+    name = f"dsny_tonnage_{month:%Y-%m}_synthetic.csv"
+    with delivery_file(inbox / raw.SOURCE / month.isoformat(), name) as partial:
+        frame.to_csv(partial, index=False)
+    return inbox / raw.SOURCE / month.isoformat() / name
 
 
 def write_range(inbox: Path, first: date, last: date, rows: int = 59, seed: int = 1990, defect_share: float = 0.02, shape: str = "portal") -> list[Path]:
-    """Deliveries for every month from ``first``'s to ``last``'s; every fourth month re-delivers the one before."""
-    delivered = []
+    """Deliveries for every month from ``first``'s to ``last``'s; every fourth month re-delivers the one before.
+
+    The first also carries the twelve months before it.
+    """
+    months = []
     month = first.replace(day=1)
     while month <= last:
-        history = HISTORY_MONTHS if not delivered else 0
-        delivered.append(write_month(inbox, month, rows, seed, defect_share, history, shape=shape))
-        if defect_share and len(delivered) % 4 == 0:
-            again = inbox / raw.SOURCE / month.isoformat() / f"redelivered_{delivered[-2].name}"
-            shutil.copyfile(delivered[-2], again)
-            delivered.append(again)
+        months.append(month)
         month = _add_months(month, 1)
-    return delivered
+    return deliver_range(
+        inbox, raw.SOURCE, months,
+        lambda month: write_month(inbox, month, rows, seed, defect_share, HISTORY_MONTHS if month == months[0] else 0, shape=shape),
+        bool(defect_share),
+    )

@@ -56,10 +56,5 @@ SOURCE = pipeline.Source(
 )
 
 
-def run(spark: SparkSession, settings: Settings, run_context: RunContext, expectations_dir: Path) -> None:
-    """All Spark steps for one logical date (see jobs/pipeline.py)."""
-    pipeline.run(spark, settings, run_context, SOURCE, expectations_dir)
-
-
 def main(argv: list[str] | None = None) -> None:
     pipeline.main("taxi", SOURCE, argv)
