@@ -107,6 +107,25 @@ def create_table(
 CONFLICT_RETRIES = 5
 
 
+def _conflicts() -> tuple[type[Exception], ...]:
+    """Delta's exceptions for a concurrent writer's commit.
+
+    Listed one by one: in delta-spark's Python API they do not share a base class.
+    """
+    from delta import exceptions
+
+    return (
+        exceptions.ConcurrentAppendException,
+        exceptions.ConcurrentDeleteDeleteException,
+        exceptions.ConcurrentDeleteReadException,
+        exceptions.ConcurrentTransactionException,
+        exceptions.ConcurrentWriteException,
+        exceptions.DeltaConcurrentModificationException,
+        exceptions.MetadataChangedException,  # two first writes of one table
+        exceptions.ProtocolChangedException,
+    )
+
+
 def retry_on_conflict(write, attempts: int = CONFLICT_RETRIES) -> None:
     """Run a Delta ``write``, again if another writer committed a conflicting change in between.
 
@@ -114,13 +133,12 @@ def retry_on_conflict(write, attempts: int = CONFLICT_RETRIES) -> None:
     writes that replace only their own rows (an audit run's rows, a batch's quarantine), trying again
     on the new snapshot is correct.
     """
-    from delta.exceptions import DeltaConcurrentModificationException
-
+    conflicts = _conflicts()  # imported first: delta.exceptions maps the JVM's exceptions to these classes
     for attempt in range(1, attempts + 1):
         try:
             write()
             return
-        except DeltaConcurrentModificationException:
+        except conflicts:
             if attempt == attempts:
                 raise
             time.sleep(random.uniform(0.5, 2.0) * attempt)
@@ -157,12 +175,13 @@ def merge_by_key(
     from delta.tables import DeltaTable
 
     spark = df.sparkSession
+    conflicts = _conflicts()
     if not table_exists(spark, settings, zone, table):
         # The first batch creates the table; "errorifexists" keeps a concurrent creator from being overwritten.
         try:
             df.write.format("delta").mode("errorifexists").partitionBy(*partition_by).save(settings.table_path(zone, table))
             return
-        except AnalysisException:
+        except (AnalysisException, *conflicts):
             if not table_exists(spark, settings, zone, table):
                 raise
             # Another writer created it meanwhile: MERGE into it like any later batch.
