@@ -35,12 +35,14 @@ citylake generate nyc_dsny_waste "$first_month" "$last_month" --rows 59
 
 infra/airflow.sh start
 status=0
-# city_themes is scheduled on the sources' gold Assets: unpaused first, it follows every source run.
-citylake unpause city_themes || status=$?
 # One source after the other: each run is one Spark application, and this machine runs one well.
 citylake backfill nyc311_daily "$first_day" "$last_day" || status=$?
 citylake backfill taxi_daily "$generated_from" "$last_day" || status=$?
 citylake backfill crimes_daily "$generated_from" "$last_day" || status=$?
+# city_themes is scheduled on the sources' gold Assets and rebuilds from all of them: unpaused before
+# the last backfill, its runs follow that one's (unpaused first, it would follow every run, each one
+# more Spark application on this 2-core machine).
+citylake unpause city_themes || status=$?
 citylake backfill waste_monthly "$first_month" "$last_month" || status=$?
 citylake wait city_themes || status=$?
 citylake summary 2>/dev/null || status=$?

@@ -3,8 +3,9 @@
 The callback runs in the Airflow worker, where there is no Spark and where the failure may be Spark's
 own: it only writes one small JSON document (``<landing_root>/_alerts/<alert_id>.json``, local or S3)
 and logs the alert. Every citylake Spark application on the lake (the next run, the maintenance job,
-``citylake summary``) MERGEs pending documents into ``audit.alerts`` by alert id, so filing is
-idempotent and an alert is never lost when the table cannot be written at the moment of failure.
+``citylake summary``) MERGEs pending documents into ``audit.alerts`` by alert id, then moves them to
+``_alerts_filed/``, so filing is idempotent and an alert is never lost when the table cannot be
+written at the moment of failure.
 When ``CITYLAKE_ALERT_WEBHOOK_URL`` is set, the callback also POSTs the alert there.
 """
 
@@ -19,6 +20,8 @@ from jobs.settings import Settings
 
 ALERTS_SCHEMA = "alert_id string, raised_at timestamp, dag_id string, task_id string, run_id string, try_number int, error string"
 INBOX = "_alerts/"
+# Filed documents move here: the inbox holds only what is still to file, so reading it stays cheap.
+FILED = "_alerts_filed/"
 
 
 def alert_from_context(context) -> dict:
@@ -63,11 +66,16 @@ def notify_webhook(alert: dict, url: str | None = None, timeout_seconds: float =
 
 
 def file_alerts(spark, settings: Settings) -> int:
-    """MERGE every alert document into ``audit.alerts``; returns how many documents there were."""
+    """MERGE every pending alert document into ``audit.alerts``, then move it to the filed folder.
+
+    Returns how many documents were pending. Two applications filing at once MERGE the same rows
+    (by alert id, so once) and both try to move the documents; a document already moved is skipped.
+    """
     from jobs import lake
     from jobs.landing import store_for
 
-    documents = [json.loads(text) for text in store_for(settings.landing_root).read_all(INBOX)]
+    store = store_for(settings.landing_root)
+    documents = [json.loads(text) for text in store.read_all(INBOX)]
     if not documents:
         return 0
     rows = [
@@ -78,4 +86,6 @@ def file_alerts(spark, settings: Settings) -> int:
         for document in documents
     ]
     lake.merge_by_key(spark.createDataFrame(rows, ALERTS_SCHEMA), settings, "audit", "alerts", ("alert_id",))
+    for document in documents:
+        store.move(f"{INBOX}{document['alert_id']}.json", f"{FILED}{document['alert_id']}.json")
     return len(documents)

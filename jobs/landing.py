@@ -224,6 +224,15 @@ class _LocalStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         self._atomic(target, lambda tmp: Path(tmp).write_text(text))
 
+    def move(self, key: str, new_key: str) -> None:
+        """Move a document; one that is gone already (moved by a concurrent reader) is skipped."""
+        target = self.root / new_key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(self.root / key, target)
+        except FileNotFoundError:
+            pass
+
     @staticmethod
     def _atomic(target: Path, write) -> None:
         # Write beside the target and rename, so a reader never sees half a file.
@@ -294,6 +303,17 @@ class _S3Store:
     def put_text(self, key: str, text: str) -> None:
         with self._failing_as_landing_error("write", self._key(key)):
             self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=text.encode())
+
+    def move(self, key: str, new_key: str) -> None:
+        """Copy then delete (S3 has no rename); a document that is gone already is skipped."""
+        with self._failing_as_landing_error("move", self._key(key)):
+            try:
+                self.client.copy_object(Bucket=self.bucket, Key=self._key(new_key), CopySource={"Bucket": self.bucket, "Key": self._key(key)})
+            except self.client.exceptions.ClientError as error:
+                if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                    return
+                raise
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
 
 def store_for(root: str):

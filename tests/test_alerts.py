@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 from jobs import alerts, lake
@@ -22,7 +23,10 @@ def test_the_failure_callback_drops_an_alert_that_spark_files_once(spark, settin
     record_failure(failed_context(try_number=4))
 
     assert alerts.file_alerts(spark, settings) == 2
-    assert alerts.file_alerts(spark, settings) == 2  # filing again changes nothing
+    # Filed documents left the inbox: the next application has nothing to file, the table is unchanged.
+    landing = Path(settings.landing_root)
+    assert not list((landing / alerts.INBOX).glob("*.json")) and len(list((landing / alerts.FILED).glob("*.json"))) == 2
+    assert alerts.file_alerts(spark, settings) == 0
     filed = sorted(lake.read_table(spark, settings, "audit", "alerts").collect(), key=lambda row: row.try_number)
     assert [(row.dag_id, row.task_id, row.try_number) for row in filed] == [("nyc311_daily", "bronze_to_gold", 3), ("nyc311_daily", "bronze_to_gold", 4)]
     assert filed[0].error.startswith("silver.service_requests: batch nyc_311-abc failed")

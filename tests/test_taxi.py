@@ -13,7 +13,7 @@ from jobs.settings import PROJECT_ROOT
 from jobs.taxi import columns as raw
 from jobs.taxi import job
 from tests import pipeline_runs
-from tests.test_nyc311_job import rows_of, table
+from tests.test_nyc311_job import table
 
 SAMPLE_TAXI = PROJECT_ROOT / "tests" / "data" / "nyc_tlc_taxi" / "yellow_tripdata_sample_2019-01.csv"
 # The sample is January 2019, as the TLC's monthly file: delivered at the month's end.
@@ -86,30 +86,30 @@ def test_gold_mobility_daily_on_the_real_sample_matches_pandas_and_impossible_tr
     assert failed == 0
 
 
-def test_the_tlc_parquet_spelling_gives_the_same_trips_and_a_rerun_changes_nothing(spark, lake, tmp_path):
+def test_the_same_trips_as_csv_and_as_tlc_parquet_are_one_silver_row_each(spark, lake, tmp_path):
     sample = pd.read_csv(SAMPLE_TAXI).head(500)
     csv_file = tmp_path / "yellow_sample.csv"
     sample.to_csv(csv_file, index=False)
-    land_and_run(spark, lake, SAMPLE_DAY, [csv_file])
-    before = rows_of(spark, lake, "silver.taxi_trips", ["trip_id"])
-    gold_before = rows_of(spark, lake, "gold.mobility_daily", ["day", "pickup_zone"])
-
     parquet = sample.rename(columns=raw.TLC_NAMES)
     for column in ("tpep_pickup_datetime", "tpep_dropoff_datetime"):
         parquet[column] = pd.to_datetime(parquet[column])
     parquet["Airport_fee"] = 0.0
     parquet_file = tmp_path / "yellow_tripdata_2019-01.parquet"
     parquet.to_parquet(parquet_file, index=False, coerce_timestamps="us")  # as the TLC writes them
-    land_and_run(spark, lake, SAMPLE_DAY, [parquet_file], run_id="taxi-run-2")
+    land_and_run(spark, lake, SAMPLE_DAY, [csv_file, parquet_file])
 
-    after = rows_of(spark, lake, "silver.taxi_trips", ["trip_id"])
-    assert len(after) == len(before) > 400
-    strip = lambda rows: [{k: v for k, v in row.items() if k not in ("source_file", "batch_id")} for row in rows]  # noqa: E731
-    assert strip(after) == strip(before)
-    assert rows_of(spark, lake, "gold.mobility_daily", ["day", "pickup_zone"]) == gold_before
-    assert "PULocationID" in table(spark, lake, "bronze.tlc_yellow_trips").columns
-    drift = {row.batch_id: row.success for row in table(spark, lake, "audit.dq_results").where("suite = 'delivery_columns'").collect()}
-    assert list(drift.values()) == [True, True]
+    checks = {row.source_file: row for row in table(spark, lake, "audit.reconciliation").collect()}
+    assert {name: (row.manifest_rows, row.balanced) for name, row in checks.items()} == {csv_file.name: (500, True), parquet_file.name: (500, True)}
+    published = checks[csv_file.name].published_rows
+    assert checks[parquet_file.name].published_rows == published > 400
+    # Both spellings give every trip the same id: the Parquet file's rows MERGEd onto the CSV's.
+    trips = table(spark, lake, "silver.taxi_trips")
+    assert trips.count() == published
+    assert {row.source_file for row in trips.select("source_file").distinct().collect()} == {parquet_file.name}
+    assert table(spark, lake, "gold.mobility_daily").groupBy().sum("trips").first()[0] == published
+    assert {"PULocationID", "pickup_location_id"} <= set(table(spark, lake, "bronze.tlc_yellow_trips").columns)
+    drift = [row.success for row in table(spark, lake, "audit.dq_results").where("suite = 'delivery_columns'").collect()]
+    assert drift == [True, True]
 
 
 def test_a_file_of_the_wrong_shape_is_refused_naming_the_missing_columns(settings, tmp_path):
