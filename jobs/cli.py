@@ -29,6 +29,8 @@ TERMINAL_RUN_STATES = {"success", "failed"}
 class AirflowApi:
     """A small client of Airflow's public REST API (v2), authenticated with a JWT from /auth/token."""
 
+    BUSY_RETRIES = 8
+
     def __init__(self, base_url: str, timeout: float = 30):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
@@ -40,12 +42,20 @@ class AirflowApi:
             headers["Authorization"] = f"Bearer {self._token}"
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(f"{self.base_url}{path}", data=data, headers=headers, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                text = response.read().decode()
-        except urllib.error.HTTPError as error:
-            raise RuntimeError(f"Airflow API {method} {path}: HTTP {error.code}: {error.read().decode()[:500]}") from error
-        return json.loads(text) if text else {}
+        for attempt in range(1, self.BUSY_RETRIES + 1):
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                    text = response.read().decode()
+                return json.loads(text) if text else {}
+            except urllib.error.HTTPError as error:
+                detail = error.read().decode()[:500]
+                # 503: the metadata DB was busy (SQLite, the embedded installation's, locks while the
+                # scheduler writes); nothing was done, so asking again is safe.
+                if error.code == 503 and attempt < self.BUSY_RETRIES:
+                    time.sleep(2 * attempt)
+                    continue
+                raise RuntimeError(f"Airflow API {method} {path}: HTTP {error.code}: {detail}") from error
+        raise AssertionError("unreachable")
 
     def login(self) -> None:
         # The embedded installation runs with simple_auth_manager_all_admins: a token needs no password.
