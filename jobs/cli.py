@@ -124,8 +124,10 @@ def backfill(api: AirflowApi, dag_id: str, from_date: str, to_date: str, timeout
     """Backfill a range through the scheduler, printing progress; True when every run succeeded."""
     api.login()
     api.wait_for_dag(dag_id, timeout_seconds=120)
-    api.unpause(dag_id)
+    # Created while the DAG may still be paused, then unpaused: the scheduler does not touch the DAG's
+    # runs while the API writes them (SQLite, the embedded installation's DB, cannot take both at once).
     backfill_id = api.create_backfill(dag_id, from_date, to_date)
+    api.unpause(dag_id)
     print(f"{dag_id}: backfill {backfill_id} of {from_date}..{to_date} created", flush=True)
     deadline = time.monotonic() + timeout_seconds
     last_line = None
