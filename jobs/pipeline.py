@@ -47,6 +47,43 @@ class DeliveryError(RuntimeError):
     """A landed file cannot be processed; the message names the file and what is wrong."""
 
 
+def touched_periods(first: date, last: date) -> tuple[date, date]:
+    """The default refresh: exactly the periods the batches touched."""
+    return first, last
+
+
+@dataclass(frozen=True)
+class Gold:
+    """A source's gold table: rows per period, recomputed from the whole silver table for what a run touched.
+
+    A run refreshes the periods its batches touched, widened by ``refresh`` to the later periods whose
+    figures depend on them (a trailing mean, a change on a year earlier), and replaces exactly that
+    range: a rerun or a backfill recomputes the same rows.
+    """
+
+    target: publish.Target
+    period_column: str  # gold's period, the range a run replaces
+    silver_period_column: str  # silver's column for the same period
+    # whole silver table, first period, last period -> gold rows for those periods
+    transform: Callable[[DataFrame, date, date], DataFrame]
+    # audit.reconciliation's name for the silver rows behind the refreshed periods
+    reconciled_as: str
+    # which silver rows gold counts (SQL), e.g. only those with a place
+    reconciled_where: str = "true"
+    # (first, last touched) -> (first, last to refresh)
+    refresh: Callable[[date, date], tuple[date, date]] = touched_periods
+    # every later period already in gold depends on earlier ones: refresh through the latest one too
+    refresh_later_periods: bool = False
+    # silver batch -> the first and last period it touched (None when empty); default: its silver periods
+    periods_touched: Callable[[DataFrame], tuple[date, date] | None] | None = None
+
+    def touched(self, silver_batch: DataFrame) -> tuple[date, date] | None:
+        if self.periods_touched:
+            return self.periods_touched(silver_batch)
+        bounds = silver_batch.select(F.min(self.silver_period_column).alias("first"), F.max(self.silver_period_column).alias("last")).first()
+        return None if bounds["first"] is None else (bounds["first"], bounds["last"])
+
+
 @dataclass(frozen=True)
 class Source:
     """What is particular to one source; see the module docstring for what every source shares."""
@@ -65,8 +102,7 @@ class Source:
     to_silver: Callable[[DataFrame], DataFrame]
     # MERGE condition under which a delivered row replaces the stored one (None: always)
     silver_update_when: str | None
-    # (spark, settings, run, silver batches, source files, expectations dir): rebuild gold for them
-    publish_gold: Callable[..., None]
+    gold: Gold
     # silver's partition columns (a date, where tables grow by day and readers filter by it)
     silver_partition_by: tuple[str, ...] = ()
 
@@ -206,33 +242,45 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, source
         raise DeliveryError(f"{settings.landing_root}/_manifest/{source.name}: nothing landed for {run_context.logical_date}")
     try:
         silver_batches = [process_file(spark, settings, run_context, source, entry, expectations_dir) for entry in entries]
-        source.publish_gold(spark, settings, run_context, silver_batches, [entry.file_name for entry in entries], expectations_dir)
+        publish_gold(spark, settings, run_context, source, silver_batches, [entry.file_name for entry in entries], expectations_dir)
         for batch in silver_batches:
             batch.unpersist()
     finally:
         report.write_report_logging_errors(spark, settings, run_context.run_id)
 
 
-def day_span(silver_batches: list[DataFrame], days_touched: Callable[[DataFrame], tuple[date, date] | None]) -> tuple[date, date] | None:
-    """The first and last day any of the batches touched (None when they are all empty)."""
-    spans = [span for batch in silver_batches if (span := days_touched(batch))]
+def period_span(silver_batches: list[DataFrame], periods_touched: Callable[[DataFrame], tuple[date, date] | None]) -> tuple[date, date] | None:
+    """The first and last period any of the batches touched (None when they are all empty)."""
+    spans = [span for batch in silver_batches if (span := periods_touched(batch))]
     return (min(span[0] for span in spans), max(span[1] for span in spans)) if spans else None
 
 
-def publish_days(
-    spark: SparkSession, settings: Settings, run: RunContext, source: Source, target: publish.Target, gold: DataFrame,
-    first_day: date, last_day: date, source_files: list[str], expectations_dir: Path, reconciliation: dict,
-    period_column: str = "day",
+def publish_gold(
+    spark: SparkSession, settings: Settings, run: RunContext, source: Source, silver_batches: list[DataFrame],
+    source_files: list[str], expectations_dir: Path,
 ) -> None:
-    """Publish a gold table's rows for a period range through its gate, replacing exactly those periods."""
-    days = f"{period_column} BETWEEN '{first_day}' AND '{last_day}'"
+    """Recompute the source's gold for the periods the batches touched (see ``Gold``), through its gate."""
+    gold = source.gold
+    span = period_span(silver_batches, gold.touched)
+    if span is None:
+        return
+    first, last = gold.refresh(*span)
+    target = gold.target
+    if gold.refresh_later_periods and lake.table_exists(spark, settings, target.zone, target.table):
+        latest_in_gold = lake.read_table(spark, settings, target.zone, target.table).agg(F.max(gold.period_column)).first()[0]
+        if latest_in_gold and latest_in_gold > last:
+            last = latest_in_gold
+    silver = lake.read_table(spark, settings, source.silver.zone, source.silver.table)
+    rows = gold.transform(silver, first, last)
+    behind = silver.where(F.col(gold.silver_period_column).between(first, last) & F.expr(gold.reconciled_where)).count()
+    periods = f"{gold.period_column} BETWEEN '{first}' AND '{last}'"
     publish.write_audit_publish(
-        spark, settings, run, target, gold, f"{source.name}-days-{first_day}-{last_day}", expectations_dir,
-        lambda staged: lake.replace_where(staged, settings, target.zone, target.table, days),
+        spark, settings, run, target, rows, f"{source.name}-{gold.period_column}s-{first}-{last}", expectations_dir,
+        lambda staged: lake.replace_where(staged, settings, target.zone, target.table, periods),
         source_files,
-        reconciliation=reconciliation,
+        reconciliation={gold.reconciled_as: behind},
     )
-    log.info("gold %s: days %s..%s replaced", target.name, first_day, last_day)
+    log.info("gold %s: %ss %s..%s replaced", target.name, gold.period_column, first, last)
 
 
 def parse_args(prog: str, argv: list[str] | None = None) -> argparse.Namespace:

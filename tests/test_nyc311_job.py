@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,7 @@ def test_the_sample_is_published_reconciled_and_a_rerun_changes_nothing(spark, l
     reconciliation = table(spark, lake, "audit.reconciliation").first()
     assert (reconciliation.manifest_rows, reconciliation.bronze_rows, reconciliation.published_rows, reconciliation.balanced) == (924, 924, 924, True)
     results = table(spark, lake, "audit.dq_results")
-    suite_sizes = {name: len(quality.load_suite(EXPECTATIONS / name).expectations) for name in (pipeline.DRIFT_SUITE, job.SOURCE.batch_suite, job.SILVER_TARGET.suite, job.GOLD_TARGET.suite)}
+    suite_sizes = {name: len(quality.load_suite(EXPECTATIONS / name).expectations) for name in (pipeline.DRIFT_SUITE, job.SOURCE.batch_suite, job.SOURCE.silver.suite, job.SOURCE.gold.target.suite)}
     assert results.count() == sum(suite_sizes.values())
     assert results.where("NOT success AND severity = 'critical'").count() == 0
     # Every result points at the Delta version its publication produced; each publication at its raw file.
@@ -126,6 +127,27 @@ def test_a_later_delivery_closes_a_request_and_gold_follows(spark, lake, tmp_pat
     assert gold["2022-05-02"].requests_closed == 1
     # The request was still open at the end of May 1st; day 1's figure does not change.
     assert table(spark, lake, "gold.service_requests_daily").where("day = '2022-05-01'").groupBy().sum("still_open_end_of_day").first()[0] == still_open_day1
+
+
+def test_a_backfill_of_an_earlier_day_refreshes_the_later_days_already_in_gold(spark, lake, tmp_path):
+    header, rows = sample_rows()
+    position = {name: index for index, name in enumerate(header)}
+    open_on_day1 = [row for row in rows if not row[position[raw.CLOSED_DATE]]][:10]
+    day2 = []
+    for row in rows[-10:]:  # created a day later, still open
+        moved = list(row)
+        moved[position[raw.CREATED_DATE]] = row[position[raw.CREATED_DATE]].replace("05/01/2022", "05/02/2022")
+        moved[position[raw.CLOSED_DATE]] = ""
+        moved[position[raw.STATUS]] = "Open"
+        day2.append(moved)
+    land_and_run(spark, lake, "2022-05-02", [write_csv(tmp_path / "day2.csv", header, day2)])
+    land_and_run(spark, lake, "2022-05-01", [write_csv(tmp_path / "day1.csv", header, open_on_day1)], run_id="backfill-1")
+
+    # May 2nd's "still open at end of day" now counts May 1st's open requests too, as a run in order would.
+    gold = table(spark, lake, "gold.service_requests_daily")
+    expected = job.SOURCE.gold.transform(table(spark, lake, "silver.service_requests"), date(2022, 5, 1), date(2022, 5, 2))
+    assert sorted(map(tuple, gold.collect())) == sorted(map(tuple, expected.select(gold.columns).collect()))
+    assert gold.where("day = '2022-05-02'").groupBy().sum("still_open_end_of_day").first()[0] == 20
 
 
 def test_a_critical_failure_publishes_nothing_and_names_the_expectation(spark, lake, tmp_path):

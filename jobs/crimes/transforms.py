@@ -146,11 +146,6 @@ def public_safety_incidents(published: DataFrame) -> DataFrame:
     )
 
 
-def weeks_touched(silver_batch: DataFrame) -> tuple[date, date] | None:
-    bounds = silver_batch.select(F.min("week").alias("first"), F.max("week").alias("last")).first()
-    return None if bounds["first"] is None else (bounds["first"], bounds["last"])
-
-
 def weeks_to_refresh(first: date, last: date) -> tuple[date, date]:
     """A batch's weeks and the four after them: their trailing mean reads the batch's weeks."""
     return first, last + timedelta(weeks=TRAILING_WEEKS)

@@ -145,12 +145,6 @@ def taxi_trips(published: DataFrame) -> DataFrame:
     )
 
 
-def days_touched(silver_batch: DataFrame) -> tuple[date, date] | None:
-    """The first and last pick-up day of a batch."""
-    bounds = silver_batch.select(F.min("pickup_date").alias("first"), F.max("pickup_date").alias("last")).first()
-    return None if bounds["first"] is None else (bounds["first"], bounds["last"])
-
-
 def mobility_daily(trips: DataFrame, first_day: date, last_day: date) -> DataFrame:
     """Gold: per city day and pick-up zone, trips, median duration and speed, fare per mile, card share.
 

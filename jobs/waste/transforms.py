@@ -111,12 +111,6 @@ def waste_tonnage(published: DataFrame) -> DataFrame:
     )
 
 
-def months_touched(silver_batch: DataFrame) -> tuple[date, date] | None:
-    """The first and last month of a batch (each as its first day)."""
-    bounds = silver_batch.select(F.min("month").alias("first"), F.max("month").alias("last")).first()
-    return None if bounds["first"] is None else (bounds["first"], bounds["last"])
-
-
 def waste_diversion_monthly(tonnage: DataFrame, first_month: date, last_month: date) -> DataFrame:
     """Gold: per month and community district, tons per stream, diversion rate and its change on a year earlier.
 
