@@ -45,6 +45,8 @@ def load_suite(path: Path):
     """Read and check a suite file; an unknown expectation type or a missing severity names the file."""
     import great_expectations as gx
 
+    import jobs.custom_expectations  # noqa: F401  (registers citylake's expectations before the suite is read)
+
     try:
         document = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as error:
@@ -104,7 +106,7 @@ def validate(df, suite_path: Path, parameters: dict | None = None, label: str = 
 def _result(suite_name: str, result) -> ExpectationResult:
     config = result.expectation_config
     kwargs = config.kwargs
-    column = kwargs.get("column") or ",".join(str(kwargs[key]) for key in ("column_A", "column_B") if key in kwargs) or None
+    column = ",".join(str(kwargs[key]) for key in ("column", "other_column", "column_A", "column_B") if kwargs.get(key)) or None
     details = result.result or {}
     observed = details.get("observed_value")
     return ExpectationResult(

@@ -77,3 +77,47 @@ def test_results_keep_counts_and_severities_and_a_missing_column_is_a_critical_f
     assert "silver.t: batch batch-1" in message and "unexpected 1 (33.33%)" in message
     # No value of the data travels into the results.
     assert all("'a'" not in json.dumps(result.__dict__) for result in results.values())
+
+
+def test_a_column_must_be_greater_than_another_in_the_suites_shared_aggregation(spark, tmp_path):
+    """citylake's column-map form of GE's column-pair check: same verdicts, no Spark job of its own."""
+    rows = [(1, 10, 5), (2, 10, 10), (3, 4, 5), (4, None, 5), (5, 7, None)]
+    df = spark.createDataFrame(rows, "k long, closed long, created long")
+
+    def validate(*kwargs_list):
+        expectations = [{"type": "expect_column_values_to_be_greater_than_column", "kwargs": kwargs, "meta": {"severity": "warning"}} for kwargs in kwargs_list]
+        return {result.column: result for result in quality.validate(df, write_suite(tmp_path, expectations))}
+
+    # Rows with either value missing are not judged: 4 rows have `closed`, one of them a missing `created`.
+    or_equal = validate({"column": "closed", "other_column": "created", "or_equal": True})["closed,created"]
+    assert (or_equal.success, or_equal.unexpected_count, or_equal.unexpected_percent) == (False, 1, 25.0)
+    strictly = validate({"column": "closed", "other_column": "created"})["closed,created"]
+    assert (strictly.success, strictly.unexpected_count) == (False, 2)
+    mostly = validate({"column": "closed", "other_column": "created", "or_equal": True, "mostly": 0.7})["closed,created"]
+    assert mostly.success and mostly.unexpected_count == 1
+    # A column that is not there: a failure that says so, critical whatever the severity, and the
+    # expectations that share its aggregation still get their own verdicts.
+    results = validate({"column": "closed", "other_column": "opened"}, {"column": "closed", "other_column": "k"})
+    missing = results["closed,opened"]
+    assert not missing.success and '"opened"' in (missing.exception or "")
+    assert quality.critical_failures([missing]) == [missing]
+    assert results["closed,k"].success and results["closed,k"].exception is None
+
+
+def test_the_column_comparison_adds_no_spark_job_to_the_suite(spark, tmp_path):
+    """Why it exists: GE's column-pair form adds Spark jobs of its own; this one rides in the suite's aggregation."""
+    df = spark.createDataFrame([(1, 10, 5), (2, 10, 10)], "k long, closed long, created long").persist()
+    df.count()
+    tracker = spark.sparkContext.statusTracker()
+    not_null = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "k"}, "meta": {"severity": "critical"}}
+    greater = {"type": "expect_column_values_to_be_greater_than_column", "kwargs": {"column": "closed", "other_column": "created"}, "meta": {"severity": "critical"}}
+
+    def spark_jobs(expectations):
+        suite = write_suite(tmp_path, expectations)
+        before = len(tracker.getJobIdsForGroup())
+        quality.validate(df, suite)
+        return len(tracker.getJobIdsForGroup()) - before
+
+    spark_jobs([not_null, greater])  # Great Expectations' first validation in a process does extra work
+    assert spark_jobs([not_null, greater]) == spark_jobs([not_null])
+    df.unpersist()

@@ -99,6 +99,13 @@ def test_data_docs_render_offline_with_every_asset_served_by_the_site(reported_l
     index = rendered_dom(site / "index.html")
     for suite in ("nyc311_batch", "silver_service_requests", "gold_service_requests_daily"):
         assert suite in index
+    # citylake's own expectation (jobs/custom_expectations.py) reads as a sentence, as GE's own do.
+    silver = [page for page in pages if "validations" in page.parts and "silver_service_requests" in page.parts]
+    assert silver
+    for page in silver:
+        words = " ".join(re.sub(r"<[^>]+>", " ", rendered_dom(page)).split())
+        assert "values must be greater than or equal to created_at" in words
+        assert "expect_column_values_to_be_greater_than_column" not in words  # GE's fallback for an unrenderable one
     # Bootstrap, jQuery and Vega come from the site itself.
     served = links_and_resources((site / "index.html").read_text())[1]
     for asset in ("bootstrap/dist/css/bootstrap.min.css", "jquery/dist/jquery.min.js", "vega/build/vega.min.js"):
