@@ -2,8 +2,8 @@
 
 On Spark, Great Expectations bundles every column-map expectation's unexpected count into one
 aggregation per metric level, but resolves a column-pair expectation (``expect_column_pair_values_a_to_be_
-greater_than_b``) with two Spark jobs of its own: about half a second on a 1M-row batch, a sixth of the
-silver suite (bench/validation_cost.py). ``expect_column_values_to_be_greater_than_column`` asks the same
+greater_than_b``) with two row counts of its own, four Spark jobs: about half a second on a 1M-row batch,
+a sixth of the silver suite (bench/validation_cost.py). ``expect_column_values_to_be_greater_than_column`` asks the same
 row-wise question as a column-map expectation, so it costs one more sum in the shared aggregation.
 
 Importing this module registers the expectation with Great Expectations; :mod:`jobs.quality` does so
