@@ -8,10 +8,12 @@ on any day, is detected and is a no-op. On S3 the copy goes through boto3; local
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -22,6 +24,10 @@ from pathlib import Path
 from jobs.settings import Settings
 
 _CHUNK = 1 << 20
+# Python's csv refuses a field over 128 KiB, so one request with a long free-text field would fail the
+# whole day's file; Spark reads such a field as it is. The bound is the largest every platform's C long
+# holds (sys.maxsize overflows on Windows); an unclosed quote is still bounded by the file's own size.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 class LandingError(RuntimeError):
@@ -100,8 +106,19 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _open_text(path: Path):
+    """The delivered text, decompressed when the name says gzip (as Spark decides it, by ``.gz``).
+
+    ``utf-8-sig``: an export saved with a UTF-8 byte-order mark would otherwise carry it as part of its
+    first column's name ("\\ufeffUnique Key"); Spark's CSV reader drops the mark too.
+    """
+    if _is_gzip(path):
+        return gzip.open(path, "rt", newline="", encoding="utf-8-sig")
+    return open(path, newline="", encoding="utf-8-sig")
+
+
 def _csv_columns_and_rows(path: Path) -> tuple[list[str], int]:
-    with open(path, newline="", encoding="utf-8") as text:
+    with _open_text(path) as text:
         reader = csv.reader(text)
         header = next(reader, None)
         if header is None:
@@ -111,7 +128,7 @@ def _csv_columns_and_rows(path: Path) -> tuple[list[str], int]:
 
 def _json_columns_and_rows(path: Path) -> tuple[list[str], int]:
     """A Socrata API JSON export: an array of objects; a record leaves out its null fields."""
-    with open(path, encoding="utf-8") as text:
+    with _open_text(path) as text:
         records = json.load(text)
     if not isinstance(records, list) or not all(isinstance(record, dict) for record in records):
         raise LandingError(f"{path}: a JSON delivery must be an array of objects")
@@ -128,11 +145,22 @@ def _parquet_columns_and_rows(path: Path) -> tuple[list[str], int]:
 # How landing reads a delivered file's columns and record count, by file suffix.
 _READERS = {".csv": _csv_columns_and_rows, ".json": _json_columns_and_rows, ".parquet": _parquet_columns_and_rows}
 DELIVERY_FORMATS = {suffix.lstrip(".") for suffix in _READERS}
+# A compressed export (``.csv.gz``): Spark (Hadoop's codec factory) decompresses a file by this suffix,
+# case-sensitively, so landing decides the same way and never inspects text Spark would read otherwise.
+_GZIP_SUFFIX = ".gz"
+
+
+def _is_gzip(path: str | Path) -> bool:
+    return Path(str(path)).suffix == _GZIP_SUFFIX
 
 
 def delivery_format(path: str | Path) -> str:
-    """``csv``, ``json`` or ``parquet``, from the file's suffix (anything else is read as CSV)."""
-    suffix = Path(str(path)).suffix.lower()
+    """``csv``, ``json`` or ``parquet``, from the file's suffix (anything else is read as CSV).
+
+    A gzip suffix is looked through: ``export.csv.gz`` is ``csv``, ``export.json.gz`` is ``json``.
+    """
+    name = Path(str(path))
+    suffix = (name.with_suffix("") if _is_gzip(name) else name).suffix.lower()
     return suffix.lstrip(".") if suffix in _READERS else "csv"
 
 

@@ -36,6 +36,8 @@ def expected_from_raw_csv(path, logical_day: str) -> tuple[pd.DataFrame, dict[st
         ("pickup_out_of_period", (pickup.dt.normalize() < day - pd.Timedelta(days=31)) | (pickup.dt.normalize() > day + pd.Timedelta(days=1))),
         ("dropoff_before_pickup", seconds < 0),
         ("negative_fare", (trips["fare_amount"] < 0) | (trips["total_amount"] < 0)),
+        ("negative_distance", distance < 0),
+        ("negative_tip", trips["tip_amount"] < 0),
         ("zero_distance_long_duration", (distance == 0) & (seconds > 600)),
         ("speed_over_100mph", (distance > 0) & ((seconds == 0) | (distance * 3600 > 100 * seconds))),
     ]

@@ -35,6 +35,10 @@ ROW_RULES = {
     "pickup_out_of_period": f"pick-up is more than {PERIOD_DAYS_BEFORE} days before or {PERIOD_DAYS_AFTER} day after the delivery's logical date",
     "dropoff_before_pickup": "drop-off time is before pick-up time",
     "negative_fare": "fare or total amount is negative",
+    # The TLC's files from 2020 on hold voided and refunded trips with negative figures; a negative
+    # distance would otherwise reach silver and give gold a negative median speed.
+    "negative_distance": "trip distance is negative (a voided or refunded trip)",
+    "negative_tip": "tip amount is negative (a refunded tip)",
     "zero_distance_long_duration": f"zero distance with the meter running over {ZERO_DISTANCE_MAX_SECONDS // 60} minutes",
     "speed_over_100mph": f"distance over duration is faster than {MAX_SPEED_MPH:.0f} mph",
     "duplicate_trip_in_file": "the file holds the same trip more than once; one is kept",
@@ -103,6 +107,9 @@ def _broken_rule() -> Column:
         )
         .when(duration < 0, F.lit("dropoff_before_pickup"))
         .when((F.col("fare_amount") < 0) | (F.col("total_amount") < 0), F.lit("negative_fare"))
+        .when(distance < 0, F.lit("negative_distance"))
+        # A missing tip (tip_amount is not a required column) breaks no rule: NULL < 0 is not true.
+        .when(F.col("tip_amount") < 0, F.lit("negative_tip"))
         .when((distance == 0) & (duration > ZERO_DISTANCE_MAX_SECONDS), F.lit("zero_distance_long_duration"))
         .when((distance > 0) & ((duration == 0) | (distance * 3600 > MAX_SPEED_MPH * duration)), F.lit("speed_over_100mph"))
     )
