@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 JARS := .citylake/jars
-JOBS_SOURCES := $(shell find jobs -name '*.py' -o -name '*.csv' -o -name '*.tsv' 2>/dev/null)
+JOBS_SOURCES := $(shell find jobs -name '*.py' -o -name '*.csv' -o -name '*.tsv' -o -name '*.yaml' -o -name '*.md' 2>/dev/null)
 
 .PHONY: setup browser demo test stop lock clean
 

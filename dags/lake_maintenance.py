@@ -1,14 +1,14 @@
 """
 ### Lake maintenance: compact and Z-order the tables dashboards read
 
-Weekly, early on Sunday (UTC), one Spark task per table runs Delta `OPTIMIZE ... ZORDER BY` on the
-columns dashboards filter by (`jobs/maintenance.py:CLUSTERED_TABLES`) and records the files removed
-and added, and the Delta version produced, in `audit.maintenance`.
+Weekly, early on Sunday (UTC), one Spark task per table declared with `cluster_by`
+(`jobs/<domain>/declarations.yaml`) runs Delta `OPTIMIZE ... ZORDER BY` on those columns and records
+the files removed and added, and the Delta version produced, in `audit.maintenance`.
 
 **Does not collide with writers:** each table's task runs in the Airflow pool of the DAG that writes
-the table (one slot, see `infra/airflow/pools.json`), so OPTIMIZE and the writer's replace never run
-at once. Readers are never blocked: the SQL endpoint keeps serving the previous version until
-OPTIMIZE commits.
+the table (its declaration's `pool`, one slot, see `infra/airflow/pools.json`), so OPTIMIZE and the
+writer's replace never run at once. Readers are never blocked: the SQL endpoint keeps serving the
+previous version until OPTIMIZE commits.
 
 **Owner:** citylake-data-eng. **When it fails:** nothing is lost (OPTIMIZE commits atomically or not
 at all); clear the task once the cause (usually storage) is fixed.
@@ -20,11 +20,7 @@ import pendulum
 from airflow.sdk import DAG, CronDataIntervalTimetable
 
 from jobs.airflow_support import default_args, spark_job_task
-
-# Listed here, not imported from jobs.maintenance: the DAG file must not import pyspark at parse time.
-TABLE_POOLS = {
-    "gold.service_requests_daily": "nyc311_writes",
-}
+from jobs.declarations import registry
 
 with DAG(
     dag_id="lake_maintenance",
@@ -36,12 +32,12 @@ with DAG(
     default_args=default_args(retries=1),
     tags=["maintenance", "gold", "bi"],
 ) as dag:
-    for table_name, pool in TABLE_POOLS.items():
+    for table in registry().clustered():
         spark_job_task(
-            f"optimize_{table_name.replace('.', '_')}",
+            f"optimize_{table.name.replace('.', '_')}",
             "maintenance",
-            "--table", table_name,
+            "--table", table.name,
             "--logical-date", "{{ ds }}",
             validates=False,
-            pool=pool,
+            pool=registry().writer_of(table.name).pool,
         )

@@ -15,7 +15,7 @@ def build(target: Path) -> None:
     files = sorted(
         path
         for path in (PROJECT / "jobs").rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix in {".py", ".csv", ".tsv"}
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix in {".py", ".csv", ".tsv", ".yaml", ".md"}
     )
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in files:

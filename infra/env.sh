@@ -52,6 +52,13 @@ if [ ! -f "$_citylake_secrets" ]; then
       "$(python3 -c 'import secrets; print(secrets.token_hex(32))')" \
       "$(python3 -c 'import secrets; print(secrets.token_hex(32))')" > "$_citylake_secrets" )
 fi
+# The embedded installation's pseudonymisation key (jobs/pseudonyms.py), generated once like the others
+# (installations older than it get it appended). The lake's pseudonyms are made with it: keep the file,
+# or rotate (README, "Pseudonyms"). A deployment sets CITYLAKE_PSEUDONYM_KEY_SOURCE to its secret store.
+if ! grep -q CITYLAKE_PSEUDONYM_KEY= "$_citylake_secrets"; then
+  ( umask 077
+    printf 'export CITYLAKE_PSEUDONYM_KEY=%s\n' "$(python3 -c 'import secrets; print(secrets.token_hex(32))')" >> "$_citylake_secrets" )
+fi
 # shellcheck disable=SC1090
 source "$_citylake_secrets"
 unset _citylake_secrets

@@ -47,10 +47,10 @@ def record_failure(context) -> None:
         log.error("could not send alert %s to the webhook: %s", alert["alert_id"], type(error).__name__)
 
 
-def default_args(retries: int = 2) -> dict:
+def default_args(retries: int = 2, owner: str = OWNER) -> dict:
     """Owner, retries and the failure callback every task carries."""
     return {
-        "owner": OWNER,
+        "owner": owner,
         "retries": retries,
         "retry_delay": timedelta(seconds=int(os.environ.get("CITYLAKE_RETRY_DELAY_SECONDS", "60"))),
         "on_failure_callback": record_failure,
@@ -113,31 +113,36 @@ def spark_job_task(task_id: str, job: str, *job_args: str, validates: bool = Tru
 
 
 def gold_asset(table_name: str):
-    """The Airflow Asset of a gold table (``gold.<table>``): its writer emits it, consumers are scheduled on it."""
+    """The Airflow Asset of a table (``zone.table``): its writer emits it, products are scheduled on it."""
     from airflow.sdk import Asset
 
     zone, table = table_name.split(".", 1)
-    return Asset(name=table_name, uri=f"citylake://{zone}/{table}", group="gold")
+    return Asset(name=table_name, uri=f"citylake://{zone}/{table}", group=zone)
 
 
-def source_dag(*, dag_id: str, doc_md: str, source_columns: str, job: str, schedule, start_date, tags: list[str], gold_tables: list[str], pool: str | None = None):
-    """A source's DAG: ``land`` (copy the day's deliveries into the landing zone, no Spark), then one
-    Spark application from bronze to gold, which emits its gold tables' Assets.
+def source_dag(ingestion):
+    """A declared source's DAG: ``land`` (copy the day's deliveries into the landing zone, no Spark), then
+    one Spark application from bronze to gold, which emits its gold tables' Assets.
 
-    ``source_columns``: the module (without Spark) naming the source and the columns it must deliver.
-    One run covers one logical date; ``max_active_runs=1`` because silver MERGEs build on earlier days.
+    ``ingestion``: its ``jobs.declarations.Ingestion``. One run covers one logical date (the cron's data
+    interval, UTC); ``max_active_runs=1`` because silver MERGEs build on earlier days.
     """
-    from airflow.sdk import DAG, task
+    import pendulum
+    from airflow.sdk import DAG, CronDataIntervalTimetable, task
 
+    from jobs.declarations import registry
+
+    source_columns = ingestion.delivery_columns
     with DAG(
-        dag_id=dag_id,
-        doc_md=doc_md,
-        schedule=schedule,
-        start_date=start_date,
+        dag_id=ingestion.dag_id,
+        doc_md=registry().doc(ingestion),
+        # A run covers one interval of data and starts once it is over; its logical date ({{ ds }}) is the interval's start.
+        schedule=CronDataIntervalTimetable(ingestion.schedule, timezone="UTC"),
+        start_date=pendulum.parse(ingestion.start_date, tz="UTC"),
         catchup=False,
         max_active_runs=1,
-        default_args=default_args(),
-        tags=tags,
+        default_args=default_args(owner=ingestion.owner),
+        tags=[*ingestion.tags, "landing", "bronze", "silver", "gold"],
     ) as dag:
 
         @task
@@ -151,7 +156,34 @@ def source_dag(*, dag_id: str, doc_md: str, source_columns: str, job: str, sched
             return land_deliveries(columns.SOURCE, ds, columns.REQUIRED_COLUMNS)
 
         bronze_to_gold = spark_job_task(
-            "bronze_to_gold", job, "--logical-date", "{{ ds }}", pool=pool, outlets=[gold_asset(table) for table in gold_tables]
+            "bronze_to_gold", ingestion.job, "--logical-date", "{{ ds }}", pool=ingestion.pool, outlets=[gold_asset(table) for table in ingestion.gold]
         )
         land() >> bronze_to_gold
+    return dag
+
+
+def product_dag(product):
+    """A declared product's DAG: scheduled on its inputs' Assets (any one changing is enough), one Spark
+    task that refreshes its outputs by the product's own rule and emits their Assets.
+    """
+    import pendulum
+    from airflow.sdk import DAG, AssetAny
+
+    from jobs.declarations import registry
+
+    with DAG(
+        dag_id=product.dag_id,
+        doc_md=registry().doc(product),
+        schedule=AssetAny(*[gold_asset(table) for table in product.inputs]),
+        start_date=pendulum.datetime(2019, 1, 1, tz="UTC"),
+        catchup=False,
+        max_active_runs=1,
+        default_args=default_args(owner=product.owner),
+        tags=[*product.tags, "gold", "bi"],
+    ) as dag:
+        # An Asset-triggered run has no logical date of its own: it is recorded under the day it ran after.
+        spark_job_task(
+            "rebuild" if product.refresh == "rebuild" else "refresh", product.job, "--logical-date", "{{ dag_run.run_after | ds }}",
+            pool=product.pool, outlets=[gold_asset(table) for table in product.outputs],
+        )
     return dag

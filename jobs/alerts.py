@@ -16,9 +16,10 @@ import json
 import os
 from datetime import datetime, timezone
 
+from jobs.declarations import registry
 from jobs.settings import Settings
 
-ALERTS_SCHEMA = "alert_id string, raised_at timestamp, dag_id string, task_id string, run_id string, try_number int, error string"
+ALERTS_SCHEMA = registry().table("audit.alerts").ddl()  # declared in jobs/lake_tables/declarations.yaml
 INBOX = "_alerts/"
 # Filed documents move here: the inbox holds only what is still to file, so reading it stays cheap.
 FILED = "_alerts_filed/"

@@ -12,24 +12,14 @@ from datetime import datetime, timezone
 from pyspark.sql import SparkSession
 
 from jobs import lake
+from jobs.declarations import registry
 from jobs.quality import ExpectationResult
 from jobs.settings import Settings
 
-DQ_RESULTS_SCHEMA = (
-    "run_id string, dag_id string, task_id string, logical_date date, table_name string, delta_version long, "
-    "batch_id string, suite string, expectation_type string, column_name string, severity string, "
-    "success boolean, observed_value string, unexpected_count long, unexpected_percent double, "
-    "exception string, validated_at timestamp"
-)
-PUBLICATIONS_SCHEMA = (
-    "run_id string, dag_id string, task_id string, logical_date date, table_name string, batch_id string, "
-    "delta_version long, rows long, source_files array<string>, published_at timestamp"
-)
-RECONCILIATION_SCHEMA = (
-    "run_id string, dag_id string, logical_date date, source string, batch_id string, source_file string, "
-    "manifest_rows long, bronze_rows long, published_rows long, quarantined_rows long, balanced boolean, "
-    "checked_at timestamp"
-)
+# The audit tables' schemas are their declarations' (jobs/lake_tables/declarations.yaml).
+DQ_RESULTS_SCHEMA = registry().table("audit.dq_results").ddl()
+PUBLICATIONS_SCHEMA = registry().table("audit.publications").ddl()
+RECONCILIATION_SCHEMA = registry().table("audit.reconciliation").ddl()
 
 
 class ReconciliationError(RuntimeError):

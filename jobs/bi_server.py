@@ -1,8 +1,8 @@
 """The SQL endpoint for BI tools: the Spark Thrift Server (HiveServer2 protocol) over the curated zones.
 
 It is a Spark application like the jobs: it builds its session with :func:`jobs.spark_config.spark_conf`
-(Delta, the in-memory catalog, S3 when the lake is there), registers the tables of the zones BI may
-read (``gold`` and ``audit``; see :data:`BI_ZONES`) and starts HiveServer2 on that session with
+(Delta, the in-memory catalog, S3 when the lake is there), registers the tables declared for BI
+(``bi: true`` in their declaration: gold and audit tables only; see jobs/declarations.py) and starts HiveServer2 on that session with
 ``HiveThriftServer2.startWithContext``. Every JDBC/ODBC session shares the catalog; Delta reads the
 latest table version on each query, so new data shows without a restart, and a loop registers tables
 that appear later.
@@ -24,10 +24,10 @@ import signal
 import threading
 
 from jobs import lake
+from jobs.declarations import registry
 from jobs.settings import load_settings
 from jobs.spark_config import build_session, required_jars
 
-BI_ZONES = ("gold", "audit")
 
 log = logging.getLogger("citylake.bi_server")
 
@@ -62,7 +62,10 @@ def main(argv: list[str] | None = None) -> None:
     settings = load_settings()
     conf = server_conf(settings, args.port)
     spark = build_session(settings, "citylake-bi-endpoint", conf)
-    tables = lake.register_catalog(spark, settings, BI_ZONES)
+    # Default deny: only what a declaration exposes; restricted zones can never be declared ``bi``.
+    exposed = {table.name for table in registry().bi_tables()}
+    zones = tuple(sorted({name.split(".")[0] for name in exposed}))
+    tables = lake.register_catalog(spark, settings, zones, only=exposed)
     log.info("serving %d tables: %s", len(tables), ", ".join(tables))
     jvm = spark.sparkContext._jvm
     jvm.org.apache.spark.sql.hive.thriftserver.HiveThriftServer2.startWithContext(spark._jsparkSession.sqlContext())
@@ -74,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     while not stopping.wait(args.refresh_seconds):
         # Tables a DAG created since the last look (existing ones need nothing: Delta reads their latest version).
         try:
-            new_tables = sorted(set(lake.register_catalog(spark, settings, BI_ZONES)) - set(tables))
+            new_tables = sorted(set(lake.register_catalog(spark, settings, zones, only=exposed)) - set(tables))
         except Exception:  # storage unreachable for a moment: keep serving what is registered, look again later
             log.exception("could not look for new tables; serving the %d known ones", len(tables))
             continue

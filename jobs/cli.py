@@ -21,7 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime
+from datetime import datetime, timezone
 
 TERMINAL_RUN_STATES = {"success", "failed"}
 
@@ -226,6 +226,25 @@ def quarantine_export(source: str, logical_date: str, target: str) -> None:
             print(f"  {line}")
 
 
+def rotate_pseudonyms(reason: str) -> None:
+    """Re-key the lake's pseudonyms to the configured key version (README, "Pseudonyms")."""
+    from jobs.pseudonyms import rotate
+    from jobs.settings import load_settings
+    from jobs.spark_config import build_session
+
+    settings = load_settings()
+    run_id = f"rotation-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}: {reason}"
+    spark = build_session(settings, "citylake-pseudonym-rotation")
+    try:
+        rekeyed = rotate(spark, settings, run_id)
+    finally:
+        spark.stop()
+    if not rekeyed:
+        print(f"pseudonyms are at key version {settings.pseudonym_key_version}; nothing re-keyed")
+    for table, rows in sorted(rekeyed.items()):
+        print(f"  {table}: {rows} row(s) re-keyed to key version {settings.pseudonym_key_version}")
+
+
 def quarantine_replay(source: str, logical_date: str, fixed_file: str, api_url: str | None, timeout_seconds: float) -> bool:
     """Deliver a fixed file for the day, then rerun the day through Airflow (unless ``api_url`` is None)."""
     from pathlib import Path
@@ -248,20 +267,18 @@ def generate(source: str, first: str, last: str, rows: int, seed: int, defect_sh
     from datetime import date
     from pathlib import Path
 
-    from jobs.settings import load_settings
-    from jobs.synthetic import crimes, nyc311, taxi, waste
+    import importlib
 
-    generators = {
-        "nyc_311": nyc311.write_range,
-        "nyc_tlc_yellow": taxi.write_range,
-        "nyc_dsny_waste": waste.write_range,
-        "chicago_crimes": crimes.write_range,
-    }
+    from jobs.declarations import registry
+    from jobs.settings import load_settings
+
+    # Each source's declaration names its generator module.
+    generators = {ingestion.source: ingestion.generator for ingestion in registry().ingestions.values() if ingestion.generator}
     if source not in generators:
         raise SystemExit(f"no generator for {source!r}; known: {sorted(generators)}")
     inbox = Path(load_settings().inbox_root)
     shaped = {"shape": shape} if shape else {}
-    for path in generators[source](inbox, date.fromisoformat(first), date.fromisoformat(last), rows, seed, defect_share, **shaped):
+    for path in importlib.import_module(generators[source]).write_range(inbox, date.fromisoformat(first), date.fromisoformat(last), rows, seed, defect_share, **shaped):
         print(f"  {path}")
 
 
@@ -296,6 +313,9 @@ def main(argv: list[str] | None = None) -> None:
     replay_parser.add_argument("--no-run", action="store_true", help="only deliver; rerun the day later")
     replay_parser.add_argument("--timeout", type=float, default=1800)
     replay_parser.add_argument("--api", default=default_api)
+    pseudonym_commands = commands.add_parser("pseudonyms", help="keyed pseudonyms: rotate to a new key version").add_subparsers(dest="action", required=True)
+    rotate_parser = pseudonym_commands.add_parser("rotate", help="re-key every pseudonym to CITYLAKE_PSEUDONYM_KEY_VERSION (pause the writers first)")
+    rotate_parser.add_argument("--reason", required=True, help="why (recorded with the new version in audit.pseudonym_keys)")
     generate_parser = commands.add_parser("generate", help="synthetic deliveries into the inbox, deterministic by seed")
     generate_parser.add_argument("source")
     generate_parser.add_argument("from_date", type=_day)
@@ -309,6 +329,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "generate":
         generate(args.source, args.from_date, args.to_date, args.rows, args.seed, args.defects, args.shape)
+        return
+    if args.command == "pseudonyms":
+        rotate_pseudonyms(args.reason)
         return
     if args.command == "unpause":
         unpause(AirflowApi(args.api), args.dag_ids)

@@ -27,9 +27,10 @@ ZONES = ("bronze", "silver", "gold", "quarantine", "audit")
 log = logging.getLogger(__name__)
 
 
-def register_catalog(spark: SparkSession, settings: Settings, zones: tuple[str, ...] = ZONES) -> list[str]:
+def register_catalog(spark: SparkSession, settings: Settings, zones: tuple[str, ...] = ZONES, only: set[str] | None = None) -> list[str]:
     """Create the zone databases and register every Delta table found under them; returns the names.
 
+    ``only``: register just these ``zone.table`` names (the SQL endpoint's declared exposure).
     Registering an already registered table is a no-op, so calling it again picks up new tables only.
     """
     registered = []
@@ -42,6 +43,8 @@ def register_catalog(spark: SparkSession, settings: Settings, zones: tuple[str, 
             spark.sql(f"CREATE DATABASE {zone} LOCATION '{zone_path}'")
         for table in tables_in(spark, settings, zone):
             name = f"{zone}.{table}"
+            if only is not None and name not in only:
+                continue
             try:
                 spark.sql(f"CREATE TABLE IF NOT EXISTS {name} USING delta LOCATION '{settings.table_path(zone, table)}'")
             except AnalysisException as error:

@@ -21,19 +21,18 @@ from pyspark.sql import SparkSession
 
 from jobs import alerts, lake
 from jobs.audit import RunContext
+from jobs.declarations import registry
 from jobs.settings import Settings, load_settings
 from jobs.spark_config import build_session
 
-# The tables dashboards read, with the columns their filters use (most selective first).
-CLUSTERED_TABLES = {
-    "gold.service_requests_daily": ("day", "borough"),
-}
-MAINTENANCE_SCHEMA = (
-    "run_id string, dag_id string, logical_date date, table_name string, operation string, "
-    "zorder_by string, files_removed long, files_added long, delta_version long, finished_at timestamp"
-)
+MAINTENANCE_SCHEMA = registry().table("audit.maintenance").ddl()  # declared in jobs/lake_tables/declarations.yaml
 
 log = logging.getLogger("citylake.maintenance")
+
+
+def clustered_tables() -> dict[str, tuple[str, ...]]:
+    """The tables dashboards read, with the columns their filters use: each table's declared ``cluster_by``."""
+    return {table.name: table.cluster_by for table in registry().clustered()}
 
 
 def optimize(spark: SparkSession, settings: Settings, table_name: str) -> dict:
@@ -41,7 +40,7 @@ def optimize(spark: SparkSession, settings: Settings, table_name: str) -> dict:
     from delta.tables import DeltaTable
 
     zone, table = table_name.split(".")
-    columns = CLUSTERED_TABLES[table_name]
+    columns = clustered_tables()[table_name]
     if not lake.table_exists(spark, settings, zone, table):
         log.info("%s does not exist yet: nothing to optimize", table_name)
         return {"files_removed": 0, "files_added": 0, "delta_version": None}
@@ -57,7 +56,7 @@ def record_maintenance(spark: SparkSession, settings: Settings, run: RunContext,
     """One ``audit.maintenance`` row per table and run (a rerun of the run replaces it)."""
     row = (
         run.run_id, run.dag_id, date.fromisoformat(run.logical_date), table_name, "OPTIMIZE",
-        ",".join(CLUSTERED_TABLES[table_name]), result["files_removed"], result["files_added"], result["delta_version"],
+        ",".join(clustered_tables()[table_name]), result["files_removed"], result["files_added"], result["delta_version"],
         datetime.now(timezone.utc).replace(tzinfo=None),
     )
     predicate = f"run_id = {lake.sql_literal(run.run_id)} AND table_name = {lake.sql_literal(table_name)}"
@@ -66,7 +65,7 @@ def record_maintenance(spark: SparkSession, settings: Settings, run: RunContext,
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="maintenance", description=__doc__.splitlines()[0])
-    parser.add_argument("--table", required=True, choices=sorted(CLUSTERED_TABLES), help="zone.table to optimize")
+    parser.add_argument("--table", required=True, choices=sorted(clustered_tables()), help="zone.table to optimize")
     parser.add_argument("--logical-date", required=True, type=date.fromisoformat)
     parser.add_argument("--run-id", default="manual")
     parser.add_argument("--dag-id", default="manual")

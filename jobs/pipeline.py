@@ -18,6 +18,8 @@ same tables.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import importlib
 import logging
 import os
 from dataclasses import dataclass
@@ -29,7 +31,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from jobs import alerts, lake, publish, quality, report
+from jobs import alerts, declarations, lake, pseudonyms, publish, quality, report
 from jobs.audit import Reconciliation, RunContext, record_quality, record_reconciliation
 from jobs.landing import DeliveryColumns, ManifestEntry, delivery_format, manifest_entries
 from jobs.settings import Settings, load_settings
@@ -61,7 +63,6 @@ class Gold:
     range: a rerun or a backfill recomputes the same rows.
     """
 
-    target: publish.Target
     period_column: str  # gold's period, the range a run replaces
     silver_period_column: str  # silver's column for the same period
     # whole silver table, first period, last period -> gold rows for those periods
@@ -76,6 +77,8 @@ class Gold:
     refresh_later_periods: bool = False
     # silver batch -> the first and last period it touched (None when empty); default: its silver periods
     periods_touched: Callable[[DataFrame], tuple[date, date] | None] | None = None
+    # the declared gold table (filled from the source's declaration by ``declared_source``)
+    target: declarations.Table | None = None
 
     def touched(self, silver_batch: DataFrame) -> tuple[date, date] | None:
         if self.periods_touched:
@@ -86,15 +89,14 @@ class Gold:
 
 @dataclass(frozen=True)
 class Source:
-    """What is particular to one source; see the module docstring for what every source shares."""
+    """What is particular to one source; see the module docstring for what every source shares.
 
-    name: str  # the landing and manifest name, e.g. "nyc_311"
+    Its tables (names, keys, partitioning, suites, columns and their classification) are its
+    declaration's (``jobs/<source>/declarations.yaml``); this holds the code that fills them.
+    """
+
+    declared: declarations.Ingestion
     columns: DeliveryColumns
-    bronze: tuple[str, str]
-    batch_suite: str  # suite file for the typed batch, before row rules
-    quarantine: tuple[str, str]
-    silver: publish.Target
-    silver_key: tuple[str, ...]
     # bronze batch, the file's delivered columns -> typed rows with "_raw_record" and bronze's metadata
     typed: Callable[[DataFrame, tuple[str, ...]], DataFrame]
     # typed -> (rows to publish, quarantined rows with rule_id, reason, raw_record and metadata)
@@ -103,8 +105,31 @@ class Source:
     # MERGE condition under which a delivered row replaces the stored one (None: always)
     silver_update_when: str | None
     gold: Gold
-    # silver's partition columns (a date, where tables grow by day and readers filter by it)
-    silver_partition_by: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The landing and manifest name, for example nyc_311."""
+        return self.declared.source
+
+    @property
+    def bronze(self) -> tuple[str, str]:
+        return declarations.registry().table(self.declared.bronze).address
+
+    @property
+    def quarantine(self) -> tuple[str, str]:
+        return declarations.registry().table(self.declared.quarantine).address
+
+    @property
+    def silver(self) -> declarations.Table:
+        return declarations.registry().table(self.declared.silver)
+
+
+def declared_source(source: str, **code) -> Source:
+    """A source from its declaration and the code that fills its tables (see ``Source``)."""
+    declared = declarations.registry().ingestion(source)
+    (gold_table,) = declared.gold  # a source refreshes one gold table by period; products take several inputs
+    code["gold"] = dataclasses.replace(code["gold"], target=declarations.registry().table(gold_table))
+    return Source(declared=declared, columns=importlib.import_module(declared.delivery_columns).REQUIRED_COLUMNS, **code)
 
 
 def batch_id_of(entry: ManifestEntry) -> str:
@@ -189,8 +214,14 @@ def check_drift(spark: SparkSession, source: Source, entry: ManifestEntry, colum
     return quality.validate(header_only, expectations_dir / DRIFT_SUITE, {"known_columns": known}, label=f"{entry.file_name} columns")
 
 
-def process_file(spark: SparkSession, settings: Settings, run: RunContext, source: Source, entry: ManifestEntry, expectations_dir: Path) -> DataFrame:
-    """Bronze -> validate -> silver (through the gate) + quarantine for one file; returns the silver batch."""
+def process_file(
+    spark: SparkSession, settings: Settings, run: RunContext, source: Source, entry: ManifestEntry, expectations_dir: Path,
+    key: pseudonyms.PseudonymKeys | None = None,
+) -> DataFrame:
+    """Bronze -> validate -> silver (through the gate) + quarantine for one file; returns the silver batch.
+
+    ``key``: the pseudonymisation key, needed when silver declares a column ``pseudonymise``.
+    """
     ingest_bronze(spark, settings, source, entry)
     batch_id = batch_id_of(entry)
     columns = delivered_columns(spark, entry)
@@ -198,19 +229,20 @@ def process_file(spark: SparkSession, settings: Settings, run: RunContext, sourc
     try:
         # The delivery as a whole, before row rules: a broken export stops here, before any quarantine.
         batch_results = check_drift(spark, source, entry, columns, expectations_dir)
-        batch_results += quality.validate(typed, expectations_dir / source.batch_suite, label=f"{entry.file_name} {batch_id}")
+        batch_results += quality.validate(typed, expectations_dir / source.declared.batch_suite, label=f"{entry.file_name} {batch_id}")
         failures = quality.critical_failures(batch_results)
         if failures:
             record_quality(spark, settings, run, source.silver.name, batch_id, None, batch_results)
             raise quality.CriticalExpectationFailed(quality.describe_failure(f"{source.silver.name} <- {entry.file_name}", batch_id, failures))
 
         published, quarantined = source.split(typed)
-        silver_batch = source.to_silver(published).persist()
+        # On the way into silver: identifiers the declaration says to pseudonymise never go further in clear.
+        silver_batch = pseudonyms.pseudonymise(source.to_silver(published), source.silver, key).persist()
         quarantined = quarantined.persist()
         bronze_rows, quarantined_rows = typed.count(), quarantined.count()
         publish.write_audit_publish(
             spark, settings, run, source.silver, silver_batch, batch_id, expectations_dir,
-            lambda staged: lake.merge_by_key(staged, settings, source.silver.zone, source.silver.table, source.silver_key, source.silver_update_when, source.silver_partition_by),
+            lambda staged: lake.merge_by_key(staged, settings, source.silver.zone, source.silver.table, source.silver.key, source.silver_update_when, source.silver.partition_by),
             [entry.file_name],
             earlier_results=batch_results,
             reconciliation={"rows_to_publish": bronze_rows - quarantined_rows},
@@ -240,8 +272,10 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, source
     entries = manifest_entries(settings, source.name, run_context.logical_date)
     if not entries:
         raise DeliveryError(f"{settings.landing_root}/_manifest/{source.name}: nothing landed for {run_context.logical_date}")
+    # Before any work: a missing, short or silently changed key stops the run here.
+    key = pseudonyms.checked_key(spark, settings, run_context.run_id) if source.silver.pseudonymised else None
     try:
-        silver_batches = [process_file(spark, settings, run_context, source, entry, expectations_dir) for entry in entries]
+        silver_batches = [process_file(spark, settings, run_context, source, entry, expectations_dir, key) for entry in entries]
         publish_gold(spark, settings, run_context, source, silver_batches, [entry.file_name for entry in entries], expectations_dir)
         for batch in silver_batches:
             batch.unpersist()

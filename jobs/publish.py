@@ -1,6 +1,7 @@
 """Write, audit, publish: a batch reaches a table BI reads only after its suite passed on the batch itself.
 
-The batch is first written to the staging zone (``<lake>/staging/<zone>.<table>/<batch>``), read back once
+The batch must hold exactly its table's declared columns (jobs/declarations.py), so an unclassified
+column never leaves bronze. It is then written to the staging zone (``<lake>/staging/<zone>.<table>/<batch>``), read back once
 and persisted, validated with the table's Great Expectations suite, and only then published with the
 table's own idempotent write (MERGE by key or an exact replace). A critical failure publishes nothing,
 keeps the staged batch for inspection and fails the task with table, batch, expectation and evidence.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import statistics
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
@@ -21,6 +21,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs import lake, quality
+from jobs.declarations import Table
 from jobs.audit import RunContext, record_publication, record_quality
 from jobs.settings import Settings
 
@@ -35,24 +36,11 @@ FRESHNESS_DAYS = 1
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Target:
-    """A table that is published through a gate: where it lives and which suite guards it."""
-
-    zone: str
-    table: str
-    suite: str  # file name in the expectations folder
-
-    @property
-    def name(self) -> str:
-        return f"{self.zone}.{self.table}"
-
-
-def staging_path(settings: Settings, target: Target, batch_id: str) -> str:
+def staging_path(settings: Settings, target: Table, batch_id: str) -> str:
     return f"{settings.zone_path(STAGING_ZONE)}/{target.name}/{batch_id}"
 
 
-def run_parameters(spark: SparkSession, settings: Settings, target: Target, logical_date: str) -> dict:
+def run_parameters(spark: SparkSession, settings: Settings, target: Table, logical_date: str) -> dict:
     """Values for the suites' ``$PARAMETER`` placeholders: freshness and volume bounds for this run."""
     day = date.fromisoformat(logical_date)
     parameters = {
@@ -61,6 +49,8 @@ def run_parameters(spark: SparkSession, settings: Settings, target: Target, logi
         "freshness_min_month": day.replace(day=1).isoformat(),
         "volume_min": 0,
         "volume_max": None,
+        # The exact schema check's ordered columns: the table's declaration is their one home.
+        "declared_columns": target.column_names,
     }
     history = recent_volumes(spark, settings, target, logical_date)
     if len(history) >= VOLUME_MIN_HISTORY:
@@ -69,7 +59,7 @@ def run_parameters(spark: SparkSession, settings: Settings, target: Target, logi
     return parameters
 
 
-def recent_volumes(spark: SparkSession, settings: Settings, target: Target, logical_date: str) -> list[int]:
+def recent_volumes(spark: SparkSession, settings: Settings, target: Table, logical_date: str) -> list[int]:
     """Rows of the table's last publications before ``logical_date`` (the latest run per day)."""
     if not lake.table_exists(spark, settings, "audit", "publications"):
         return []
@@ -89,7 +79,7 @@ def write_audit_publish(
     spark: SparkSession,
     settings: Settings,
     run: RunContext,
-    target: Target,
+    target: Table,
     batch: DataFrame,
     batch_id: str,
     expectations_dir: Path,
@@ -104,6 +94,8 @@ def write_audit_publish(
     version, so every result points at the publication it allowed. ``reconciliation`` holds the suite
     parameters that tie the batch to the layer below it (expected row counts or sums).
     """
+    # Default deny: nothing undeclared (so unclassified) is written past bronze, not even to staging.
+    target.check_written([(column.name, column.dataType.simpleString()) for column in batch.schema.fields])
     staged_at = staging_path(settings, target, batch_id)
     batch.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(staged_at)
     staged = spark.read.format("delta").load(staged_at).persist()
@@ -128,7 +120,7 @@ def write_audit_publish(
     return version
 
 
-def latest_version(spark: SparkSession, settings: Settings, target: Target) -> int:
+def latest_version(spark: SparkSession, settings: Settings, target: Table) -> int:
     from delta.tables import DeltaTable
 
     return DeltaTable.forPath(spark, settings.table_path(target.zone, target.table)).history(1).first()["version"]

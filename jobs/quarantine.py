@@ -34,16 +34,18 @@ class QuarantinedSource:
 
 
 def sources() -> dict[str, QuarantinedSource]:
-    from jobs.nyc311 import columns as nyc311
-    from jobs.crimes import columns as crimes
-    from jobs.taxi import columns as taxi
-    from jobs.waste import columns as waste
+    """Every declared source's quarantine table, delivery columns and DAG."""
+    import importlib
+
+    from jobs.declarations import registry
 
     return {
-        nyc311.SOURCE: QuarantinedSource(("quarantine", "service_requests"), nyc311.REQUIRED_COLUMNS, "nyc311_daily"),
-        taxi.SOURCE: QuarantinedSource(("quarantine", "taxi_trips"), taxi.REQUIRED_COLUMNS, "taxi_daily"),
-        waste.SOURCE: QuarantinedSource(("quarantine", "waste_tonnage"), waste.REQUIRED_COLUMNS, "waste_monthly"),
-        crimes.SOURCE: QuarantinedSource(("quarantine", "public_safety_incidents"), crimes.REQUIRED_COLUMNS, "crimes_daily"),
+        ingestion.source: QuarantinedSource(
+            registry().table(ingestion.quarantine).address,
+            importlib.import_module(ingestion.delivery_columns).REQUIRED_COLUMNS,
+            ingestion.dag_id,
+        )
+        for ingestion in registry().ingestions.values()
     }
 
 

@@ -171,8 +171,35 @@ def render_index(data: dict) -> str:
         critical = sum(1 for row in run_results if not row["success"] and row["severity"] == "critical")
         verdict = '<span class="bad">blocked</span>' if critical else '<span class="ok">published</span>'
         run_rows.append([_e(logical_date), _e(dag_id), f'<a href="{page_name(run_id)}">{_e(run_id)}</a>', verdict, str(len(run_results)), str(critical)])
-    body = "".join(sections) + "<h2>Runs</h2>" + _table(["logical date", "DAG", "run", "gate", "expectations", "critical failures"], run_rows, table_id="runs")
+    body = f'<p><a href="{TABLES_PAGE}">Every table\'s columns with their classification and treatment</a></p>' + "".join(sections) + "<h2>Runs</h2>" + _table(["logical date", "DAG", "run", "gate", "expectations", "critical failures"], run_rows, table_id="runs")
     return _page("citylake quality report", body)
+
+
+TABLES_PAGE = "tables.html"
+
+
+def render_tables() -> str:
+    """Every declared table with its columns' classification and treatment, so a reviewer sees what is kept and how."""
+    from jobs.declarations import RESTRICTED_ZONES, registry
+
+    body = [
+        "<p>From the tables' declarations (<code>jobs/&lt;domain&gt;/declarations.yaml</code>). Clear personal data lives only in the "
+        f"restricted zones ({_e(', '.join(sorted(RESTRICTED_ZONES)))}); a bronze column's treatment is what happens to it on the way to "
+        "silver; <em>pseudonymise</em> is a keyed HMAC-SHA-256 applied on the way into silver.</p>"
+    ]
+    for table in sorted(registry().tables.values(), key=lambda table: (table.zone, table.name)):
+        facts = _table(
+            ["zone", "owner", "key", "purposes", "retention", "BI", "clear personal data allowed"],
+            [[_e(table.zone), _e(table.owner), _e(", ".join(table.key) or "-"), _e(", ".join(table.purposes) or "-"),
+              _e(f"{table.retention_days} days" if table.retention_days else "not limited"), "yes" if table.bi else "no", "yes (restricted zone)" if table.restricted else "no"]],
+        )
+        columns = _table(
+            ["column", "type", "classification", "treatment", "description"],
+            [[_e(column.name), _e(column.type), _e(column.classification), _e(column.treatment), _e(column.description)] for column in table.columns],
+            table_id=f"columns-{table.name}",
+        )
+        body.append(f'<h2 id="{_e(table.name)}">{_e(table.name)}</h2><p>{_e(table.description)}</p>{facts}{columns}')
+    return _page("citylake tables: classification and treatment", "".join(body))
 
 
 def render_run(data: dict, run_id: str, data_docs: str | None = None) -> str:
@@ -230,6 +257,7 @@ def write_report(spark: SparkSession, settings: Settings, run_id: str) -> str:
     store = store_for(settings.reports_root)
     docs_link = f"../{data_docs.site_key(run_id)}/index.html" if site else None
     store.put_text(f"{REPORT_FOLDER}/{page_name(run_id)}", render_run(data, run_id, docs_link))
+    store.put_text(f"{REPORT_FOLDER}/{TABLES_PAGE}", render_tables())
     store.put_text(f"{REPORT_FOLDER}/index.html", render_index(data))
     return store.uri(f"{REPORT_FOLDER}/index.html")
 

@@ -6,24 +6,34 @@ as this checkout; this file only picks the job and sets up logging.
 
 import importlib
 import logging
+import os
 import sys
 
-JOBS = {
-    "nyc311": "jobs.nyc311.job",
-    "taxi": "jobs.taxi.job",
-    "waste": "jobs.waste.job",
-    "crimes": "jobs.crimes.job",
-    "city_themes": "jobs.city_themes",
+# Run as a script, Python puts this file's folder (jobs/) first on sys.path, where a domain folder could
+# shadow a module of the same name (a "platform" folder hides the standard library's): import from the
+# package (the checkout or jobs.zip) only.
+if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpath(__file__)):
+    sys.path.pop(0)
+
+# The platform's own jobs; every source's and product's job comes from its declaration.
+PLATFORM_JOBS = {
     "maintenance": "jobs.maintenance",
     "report": "jobs.report",
 }
 
 
+def jobs() -> dict[str, str]:
+    from jobs.declarations import registry
+
+    return {**registry().jobs(), **PLATFORM_JOBS}
+
+
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in JOBS:
-        raise SystemExit(f"usage: run.py {{{','.join(sorted(JOBS))}}} [arguments]; got {argv[:1]}")
+    known = jobs()
+    if not argv or argv[0] not in known:
+        raise SystemExit(f"usage: run.py {{{','.join(sorted(known))}}} [arguments]; got {argv[:1]}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    importlib.import_module(JOBS[argv[0]]).main(argv[1:])
+    importlib.import_module(known[argv[0]]).main(argv[1:])
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ class Settings:
     reports_root: str
     spark_master: str
     pseudonym_key_source: str
+    pseudonym_key_version: str  # a positive integer; raised by a rotation (README, "Pseudonyms")
     jars_dir: str
     web_assets_dir: str
 
@@ -69,6 +70,7 @@ def _defaults() -> dict[str, str]:
         "reports_root": str(state / "reports"),
         "spark_master": "local[*]",
         "pseudonym_key_source": "env:CITYLAKE_PSEUDONYM_KEY",
+        "pseudonym_key_version": "1",
         "jars_dir": str(state / "jars"),
         "web_assets_dir": str(state / "web_assets"),
     }
@@ -131,5 +133,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             f"CITYLAKE_PSEUDONYM_KEY_SOURCE: {values['pseudonym_key_source']!r} must be 'env:VARIABLE' "
             "or 'airflow-conn:CONN_ID' (the key itself never goes into settings)"
         )
+    if not values["pseudonym_key_version"].isdigit() or int(values["pseudonym_key_version"]) < 1:
+        raise SettingsError(f"CITYLAKE_PSEUDONYM_KEY_VERSION: {values['pseudonym_key_version']!r} must be a positive integer")
     values["jars_dir"] = _validate_location("jars_dir", values["jars_dir"])
     return Settings(**values)

@@ -8,6 +8,7 @@ JARs come from the folder that ``make setup`` filled from ``infra/jars/pom.xml``
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from jobs.settings import Settings
@@ -68,6 +69,8 @@ def spark_conf(settings: Settings) -> dict[str, str]:
     if local:
         # On one machine: no web UI (it costs start-up time; CITYLAKE_SPARK_UI=true turns it on).
         conf["spark.ui.enabled"] = os.environ.get("CITYLAKE_SPARK_UI", "false")
+        # Python UDFs (pseudonyms) run in worker processes: the interpreter where the project is installed.
+        conf["spark.pyspark.python"] = sys.executable
         conf["spark.driver.host"] = "127.0.0.1"
         conf["spark.driver.bindAddress"] = "127.0.0.1"
     return conf
@@ -110,6 +113,8 @@ def build_session(settings: Settings, app_name: str, extra_conf: dict[str, str] 
     builder = SparkSession.builder.appName(app_name)
     if "PYSPARK_GATEWAY_PORT" not in os.environ:
         builder = builder.master(settings.spark_master)
+        # In-process, PySpark takes the workers' interpreter from the environment, not the conf.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     for key, value in {**spark_conf(settings), **(extra_conf or {})}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()

@@ -8,6 +8,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import Window
 
 from jobs import alerts, lake
+from jobs.declarations import registry
 from jobs.settings import load_settings
 from jobs.spark_config import build_session
 
@@ -18,9 +19,12 @@ def print_summary() -> None:
     try:
         alerts.file_alerts(spark, settings)
         tables = lake.register_catalog(spark, settings)
-        print("\n== Tables")
-        for name in tables:
-            print(f"  {name:<42} {spark.table(name).count():>10,} rows")
+        print("\n== Tables (as declared: jobs/<domain>/declarations.yaml)")
+        for table in sorted(registry().in_zones(*lake.ZONES), key=lambda table: (lake.ZONES.index(table.zone), table.name)):
+            rows = f"{spark.table(table.name).count():>10,} rows" if table.name in tables else "    not written yet"
+            print(f"  {table.name:<42} {rows}  ({'restricted' if table.restricted else 'BI' if table.bi else 'curated'})")
+        for name in sorted(set(tables) - set(registry().tables)):
+            print(f"  {name:<42} UNDECLARED: found in the lake, declared nowhere")
         if "audit.dq_results" in tables:
             print("\n== Quality (latest run per table and batch)")
             results = spark.table("audit.dq_results")

@@ -23,6 +23,8 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 # them from the JVM's environment, like a job on S3 reads the worker's).
 os.environ["AWS_ACCESS_KEY_ID"] = f"citylake-test-{secrets.token_hex(4)}"
 os.environ["AWS_SECRET_ACCESS_KEY"] = secrets.token_hex(16)
+# The test run's pseudonymisation key: random per run, like a deployment's secret (never a default).
+os.environ["CITYLAKE_PSEUDONYM_KEY"] = secrets.token_hex(32)
 # py4j logs at INFO from finalizers at interpreter exit, after pytest closed its streams: the
 # resulting "Logging error" tracebacks would follow pytest's summary line.
 logging.getLogger("py4j").setLevel(logging.WARNING)

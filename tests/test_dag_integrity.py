@@ -68,20 +68,34 @@ def test_every_source_dag_lands_then_runs_one_spark_job_that_emits_its_gold_asse
 
 
 def test_city_themes_is_scheduled_on_every_gold_table_it_stacks(dagbag):
-    from jobs.city_themes import CONTRIBUTIONS
+    from jobs.city_themes.job import CONTRIBUTIONS
 
     stacked = {".".join(contribution.table) for contribution in CONTRIBUTIONS}
     schedule = dagbag.dags["city_themes"].timetable.asset_condition
     assert {asset.name for asset in schedule.objects} == stacked == set(SOURCE_DAGS.values())
 
 
+def test_every_declared_source_and_product_has_its_dag_and_every_dag_is_declared(dagbag):
+    from jobs.declarations import registry
+
+    declared = {pipeline.dag_id: pipeline for pipeline in registry().pipelines}
+    assert set(declared) | {"lake_maintenance"} == EXPECTED_DAG_IDS == set(dagbag.dag_ids)
+    for dag_id, pipeline in declared.items():
+        dag = dagbag.dags[dag_id]
+        assert dag.doc_md == registry().doc(pipeline)
+        assert {task.owner for task in dag.tasks} == {pipeline.owner}
+        spark_task = dag.topological_sort()[-1]
+        assert spark_task.application_args[0] == pipeline.job
+        assert {outlet.name for outlet in spark_task.outlets} == set(pipeline.gold if hasattr(pipeline, "gold") else pipeline.outputs)
+
+
 def test_maintenance_optimizes_every_clustered_table_in_its_writers_pool(dagbag):
-    from jobs.maintenance import CLUSTERED_TABLES
+    from jobs.maintenance import clustered_tables
 
     pools = json.loads((PROJECT_ROOT / "infra" / "airflow" / "pools.json").read_text())
     maintenance = dagbag.dags["lake_maintenance"]
     tasks = {task.application_args[task.application_args.index("--table") + 1]: task for task in maintenance.tasks}
-    assert set(tasks) == set(CLUSTERED_TABLES)
+    assert set(tasks) == set(clustered_tables())
     writer = dagbag.dags["nyc311_daily"].get_task("bronze_to_gold")
     assert tasks["gold.service_requests_daily"].pool == writer.pool == "nyc311_writes"
     assert pools[writer.pool]["slots"] == 1

@@ -7,11 +7,21 @@ from datetime import date
 
 import pytest
 
-from jobs import lake, publish, quality
+from jobs import declarations, lake, publish, quality
 from jobs.audit import RunContext
 
 RUN = RunContext("scheduled__2022-05-02", "test_dag", "publish", "2022-05-02")
-TARGET = publish.Target("gold", "counts", "counts.json")
+# A table the test declares, as a domain would in its declarations.yaml.
+(TARGET,), _, _ = declarations.parse("tests", """
+owner: citylake-tests
+tables:
+  - name: gold.counts
+    suite: counts.json
+    columns:
+      - {name: day, type: date, classification: none, treatment: keep}
+      - {name: borough, type: string, classification: none, treatment: keep}
+      - {name: opened, type: bigint, classification: none, treatment: keep}
+""")
 SCHEMA = "day date, borough string, opened long"
 
 

@@ -2,26 +2,21 @@
 
 One application does all of a day's Spark steps, because starting a Spark application costs more
 than processing a day of 311 (see README, "Submission cost"). The steps every source shares are in
-jobs/pipeline.py; this module names 311's tables and suites and how its gold is refreshed.
+jobs/pipeline.py; its tables are declared in
+jobs/nyc311/declarations.yaml; this module gives the code that fills them and how its gold is refreshed.
 
     spark-submit ... jobs/run.py nyc311 --logical-date 2022-05-01 --expectations-dir expectations
 """
 
 from __future__ import annotations
 
-from jobs import pipeline, publish
+from jobs import pipeline
 from jobs.nyc311 import columns as raw
 from jobs.nyc311 import transforms
 
 
-SOURCE = pipeline.Source(
-    name=raw.SOURCE,
-    columns=raw.REQUIRED_COLUMNS,
-    bronze=("bronze", "nyc311_service_requests"),
-    batch_suite="nyc311_batch.json",
-    quarantine=("quarantine", "service_requests"),
-    silver=publish.Target("silver", "service_requests", "silver_service_requests.json"),
-    silver_key=("request_id",),
+SOURCE = pipeline.declared_source(
+    raw.SOURCE,
     typed=transforms.typed_requests,
     split=transforms.split_by_row_rules,
     to_silver=transforms.service_requests,
@@ -29,7 +24,6 @@ SOURCE = pipeline.Source(
     # A day's "still open at end of day" depends on earlier days: a backfill of an early day refreshes
     # every later day already in gold too.
     gold=pipeline.Gold(
-        target=publish.Target("gold", "service_requests_daily", "gold_service_requests_daily.json"),
         period_column="day",
         silver_period_column="created_date",
         periods_touched=transforms.days_touched,

@@ -8,32 +8,23 @@ and how its gold is refreshed.
 
 from __future__ import annotations
 
-from jobs import pipeline, publish
+from jobs import pipeline
 from jobs.taxi import columns as raw
 from jobs.taxi import transforms
 
 
-SOURCE = pipeline.Source(
-    name=raw.SOURCE,
-    columns=raw.REQUIRED_COLUMNS,
-    bronze=("bronze", "tlc_yellow_trips"),
-    batch_suite="taxi_batch.json",
-    quarantine=("quarantine", "taxi_trips"),
-    silver=publish.Target("silver", "taxi_trips", "silver_taxi_trips.json"),
-    # The trip id is made from the pick-up time, so its day is in the key too: the MERGE prunes by it.
-    silver_key=("pickup_date", "trip_id"),
+SOURCE = pipeline.declared_source(
+    raw.SOURCE,
     typed=transforms.typed_trips,
     split=transforms.split_by_row_rules,
     to_silver=transforms.taxi_trips,
     silver_update_when=None,
     gold=pipeline.Gold(
-        target=publish.Target("gold", "mobility_daily", "gold_mobility_daily.json"),
         period_column="day",
         silver_period_column="pickup_date",
         transform=transforms.mobility_daily,
         reconciled_as="silver_trips",
     ),
-    silver_partition_by=("pickup_date",),
 )
 
 

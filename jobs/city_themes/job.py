@@ -7,7 +7,8 @@ this job stacks their headline measures as ``(period_start, period, theme, sourc
 so one query joins them by theme and period.
 
 It runs when any source's gold table changes (the ``city_themes`` DAG is scheduled on their Airflow
-Assets) and rebuilds the table whole from the gold tables, which are small: a rerun gives the same table.
+Assets, its declared inputs in jobs/city_themes/declarations.yaml) and rebuilds the table whole from the
+gold tables, which are small: a rerun gives the same table.
 
     spark-submit ... jobs/run.py city_themes --logical-date 2022-05-08 --expectations-dir expectations
 """
@@ -20,12 +21,13 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs import alerts, lake, pipeline, publish, report
+from jobs import alerts, declarations, lake, pipeline, publish, report
 from jobs.audit import RunContext
 from jobs.settings import Settings, load_settings
 from jobs.spark_config import build_session
 
-TARGET = publish.Target("gold", "city_themes", "gold_city_themes.json")
+PRODUCT = declarations.registry().products["city_themes"]
+(TARGET,) = (declarations.registry().table(name) for name in PRODUCT.outputs)
 
 
 @dataclass(frozen=True)
