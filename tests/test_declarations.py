@@ -123,3 +123,25 @@ def test_every_consumer_covers_every_declared_table_and_names_no_domain(monkeypa
     for dag_file in (PROJECT_ROOT / "dags").glob("*.py"):
         named = sorted(name for name in domain_names if f'"{name}"' in dag_file.read_text())
         assert not named, (dag_file.name, named)
+
+
+def test_a_new_domain_is_served_by_every_consumer_without_touching_a_platform_module(monkeypatch):
+    """The tests' fixture domain (tests/fixture_people, added by CITYLAKE_DECLARATION_PACKAGES) gets its jobs,
+    quarantine export, DAGs and BI exposure from its folder alone."""
+    from jobs import airflow_support, quarantine, run
+
+    monkeypatch.setenv("CITYLAKE_DECLARATION_PACKAGES", "tests")
+    registry.cache_clear()
+    try:
+        lake = registry()
+        fixtures = [ingestion for ingestion in lake.ingestions.values() if ingestion.domain == "fixture_people"]
+        assert {ingestion.source for ingestion in fixtures} == {"fixture_registrations", "fixture_complaints"}
+        assert {"fixture_registrations", "fixture_complaints"} <= set(run.jobs()) and set(quarantine.sources()) == set(lake.ingestions)
+        for ingestion in fixtures:
+            dag = airflow_support.source_dag(ingestion)
+            assert [task.task_id for task in dag.topological_sort()] == ["land", "bronze_to_gold"]
+            assert dag.doc_md.startswith("### Fixture people") and dag.owner == "citylake-tests"
+        assert {"gold.fixture_registrations_daily", "gold.fixture_complaints_daily"} <= {table.name for table in lake.bi_tables()}
+    finally:
+        monkeypatch.delenv("CITYLAKE_DECLARATION_PACKAGES")
+        registry.cache_clear()
