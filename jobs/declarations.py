@@ -301,7 +301,8 @@ def parse(domain: str, text: str, origin: str | None = None) -> tuple[list[Table
     """One domain's declarations file -> its tables, ingestion (at most one) and products."""
     origin = origin or f"jobs/{domain}/{DECLARATIONS_FILE}"
     try:
-        document = yaml.safe_load(text) or {}
+        # libyaml's loader where the wheel has it: DAG parsing reads every declaration.
+        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     except yaml.YAMLError as error:
         raise DeclarationError(f"{origin}: not valid YAML: {error}") from error
     owner = document.get("owner")

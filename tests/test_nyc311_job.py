@@ -60,7 +60,7 @@ def test_the_sample_is_published_reconciled_and_a_rerun_changes_nothing(spark, l
     reconciliation = table(spark, lake, "audit.reconciliation").first()
     assert (reconciliation.manifest_rows, reconciliation.bronze_rows, reconciliation.published_rows, reconciliation.balanced) == (924, 924, 924, True)
     results = table(spark, lake, "audit.dq_results")
-    suite_sizes = {name: len(quality.load_suite(EXPECTATIONS / name).expectations) for name in (pipeline.DRIFT_SUITE, job.SOURCE.batch_suite, job.SOURCE.silver.suite, job.SOURCE.gold.target.suite)}
+    suite_sizes = {name: len(quality.load_suite(EXPECTATIONS / name).expectations) for name in (pipeline.DRIFT_SUITE, job.SOURCE.declared.batch_suite, job.SOURCE.silver.suite, job.SOURCE.gold.target.suite)}
     assert results.count() == sum(suite_sizes.values())
     assert results.where("NOT success AND severity = 'critical'").count() == 0
     # Every result points at the Delta version its publication produced; each publication at its raw file.

@@ -74,8 +74,11 @@ def test_the_index_renders_offline_and_its_figures_match_dq_results(spark, repor
 def test_every_link_opens_a_rendered_run_page(reported_lake):
     folder = reports_folder(reported_lake)
     links, _ = links_and_resources(rendered_dom(folder / "index.html"))
-    assert sorted(links) == sorted(report.page_name(run) for run in (GOOD_RUN, BLOCKED_RUN))
-    for link in links:
+    assert sorted(links) == sorted([report.TABLES_PAGE] + [report.page_name(run) for run in (GOOD_RUN, BLOCKED_RUN)])
+    # The declared tables with every column's classification and treatment, for a reviewer.
+    tables = rendered_dom(folder / report.TABLES_PAGE)
+    assert "silver.service_requests" in tables and "precise_location" in tables and "coarsen" in tables
+    for link in sorted(set(links) - {report.TABLES_PAGE}):
         dom = rendered_dom(folder / link)
         assert "citylake quality: run" in dom
         run_links = links_and_resources(dom)[0]
