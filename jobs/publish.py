@@ -1,10 +1,11 @@
 """Write, audit, publish: a batch reaches a table BI reads only after its suite passed on the batch itself.
 
 The batch must hold exactly its table's declared columns (jobs/declarations.py), so an unclassified
-column never leaves bronze. It is then written to the staging zone (``<lake>/staging/<zone>.<table>/<batch>``), read back once
-and persisted, validated with the table's Great Expectations suite, and only then published with the
-table's own idempotent write (MERGE by key or an exact replace). A critical failure publishes nothing,
-keeps the staged batch for inspection and fails the task with table, batch, expectation and evidence.
+column never leaves bronze. It is then written to the staging zone
+(``<lake>/staging/<zone>.<table>/<batch>``), read back once and persisted, validated with the table's
+Great Expectations suite, and only then published with the table's own idempotent write (MERGE by key
+or an exact replace). A critical failure publishes nothing, keeps the staged batch for inspection and
+fails the task with table, batch, expectation and evidence.
 Every result is recorded in ``audit.dq_results`` with the Delta version the publication produced, and
 each publication in ``audit.publications`` with its row count and the raw files behind it.
 """
