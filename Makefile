@@ -4,13 +4,12 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 JARS := .citylake/jars
-JOBS_SOURCES := $(shell find jobs -name '*.py' -o -name '*.csv' -o -name '*.tsv' -o -name '*.yaml' -o -name '*.md' 2>/dev/null)
 
 .PHONY: setup browser demo test stop lock clean
 
 WEB_ASSETS := .citylake/web_assets
 
-setup: $(VENV)/.installed $(JARS)/.resolved $(WEB_ASSETS)/.fetched build/jobs.zip
+setup: $(VENV)/.installed $(JARS)/.resolved $(WEB_ASSETS)/.fetched
 
 # Python packages: exactly the tested lock, then the project itself (editable, no dependency resolution).
 $(VENV)/.installed: requirements.lock setup.cfg pyproject.toml
@@ -32,9 +31,6 @@ $(JARS)/.resolved: infra/jars/pom.xml
 $(WEB_ASSETS)/.fetched: jobs/reference/web_assets.tsv infra/web_assets/assets.lock infra/fetch_web_assets.py
 	$(PYTHON) infra/fetch_web_assets.py $(WEB_ASSETS)
 	touch $@
-
-build/jobs.zip: $(JOBS_SOURCES) infra/build_jobs_zip.py
-	$(BIN)/python infra/build_jobs_zip.py $@
 
 demo: setup
 	infra/demo.sh

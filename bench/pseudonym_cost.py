@@ -6,7 +6,7 @@ Two measurements, each side timed REPEATS times, interleaved, medians reported (
 machine varies by a second or more):
 
 1. identifiers alone: N identifiers pseudonymised by ``jobs.pseudonyms`` (keyed HMAC, Python's ``hmac`` in
-   an iterator pandas UDF, key as a broadcast) against Spark's built-in, unkeyed ``sha2(_, 256)``, both
+   an iterator pandas UDF, keys in the UDF's closure) against Spark's built-in, unkeyed ``sha2(_, 256)``, both
    written to Spark's ``noop`` sink so only the computation is timed;
 2. the silver step: a 311-shaped silver batch (the columns of silver.service_requests, as
    bench/validation_cost.py generates them) plus one identifier column, published through the pipeline's
@@ -40,6 +40,7 @@ from jobs import declarations, lake, publish, pseudonyms  # noqa: E402
 from jobs.audit import RunContext  # noqa: E402
 from jobs.settings import load_settings  # noqa: E402
 from jobs.spark_config import build_session  # noqa: E402
+from bench.engine import engine  # noqa: E402
 
 TARGET_SHARE = 0.20
 RUN = RunContext("bench", "bench", "silver", "2022-05-01")
@@ -118,24 +119,27 @@ def main() -> None:
     environment = {**os.environ, "CITYLAKE_LAKE_ROOT": str(scratch / "lake"), "CITYLAKE_SPARK_MASTER": "local[2]"}
     settings = load_settings(environment)
     os.environ.setdefault("CITYLAKE_SHUFFLE_PARTITIONS", "4")
-    spark = build_session(settings, "citylake-bench-pseudonyms")
-    key = pseudonyms.read_key(settings)
     try:
-        print(f"{'identifiers':>12} {'HMAC (s)':>9} {'sha2 (s)':>9} {'HMAC/sha2':>9} {'ids/s HMAC':>11}")
-        for rows in args.rows:
-            figures = identifiers_alone(spark, rows, args.repeats, key)
-            print(f"{rows:>12,} {figures['hmac']:>9.2f} {figures['sha2']:>9.2f} {figures['hmac'] / figures['sha2']:>9.2f} {rows / figures['hmac']:>11,.0f}")
-        step = silver_step(spark, settings, args.silver_rows, args.repeats, key, PROJECT / "expectations")
-        share = step["pseudonymised"] / step["plain"] - 1
-        verdict = "met" if share <= TARGET_SHARE else "MISSED"
-        print(
-            f"\nsilver step, {args.silver_rows:,} rows (stage, suite, MERGE, audit): plain {step['plain']:.2f} s, "
-            f"pseudonymised {step['pseudonymised']:.2f} s: pseudonyms add {share:.1%} (target <= {TARGET_SHARE:.0%}: {verdict})"
-        )
+        with engine(scratch / "state", memory="6g", CITYLAKE_SHUFFLE_PARTITIONS=os.environ["CITYLAKE_SHUFFLE_PARTITIONS"]):
+            settings = load_settings({**environment, "CITYLAKE_SPARK_REMOTE": os.environ["CITYLAKE_SPARK_REMOTE"]})
+            spark = build_session(settings, "citylake-bench-pseudonyms")
+            key = pseudonyms.read_key(settings)
+            try:
+                print(f"{'identifiers':>12} {'HMAC (s)':>9} {'sha2 (s)':>9} {'HMAC/sha2':>9} {'ids/s HMAC':>11}")
+                for rows in args.rows:
+                    figures = identifiers_alone(spark, rows, args.repeats, key)
+                    print(f"{rows:>12,} {figures['hmac']:>9.2f} {figures['sha2']:>9.2f} {figures['hmac'] / figures['sha2']:>9.2f} {rows / figures['hmac']:>11,.0f}")
+                step = silver_step(spark, settings, args.silver_rows, args.repeats, key, PROJECT / "expectations")
+                share = step["pseudonymised"] / step["plain"] - 1
+                verdict = "met" if share <= TARGET_SHARE else "MISSED"
+                print(
+                    f"\nsilver step, {args.silver_rows:,} rows (stage, suite, MERGE, audit): plain {step['plain']:.2f} s, "
+                    f"pseudonymised {step['pseudonymised']:.2f} s: pseudonyms add {share:.1%} (target <= {TARGET_SHARE:.0%}: {verdict})"
+                )
+            finally:
+                spark.stop()
     finally:
-        spark.stop()
         shutil.rmtree(scratch, ignore_errors=True)
-
 
 if __name__ == "__main__":
     main()

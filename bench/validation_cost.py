@@ -40,6 +40,7 @@ from jobs.landing import DeliveryColumns, ManifestEntry  # noqa: E402
 from jobs.nyc311.job import SOURCE as NYC311  # noqa: E402
 from jobs.settings import load_settings  # noqa: E402
 from jobs.spark_config import build_session  # noqa: E402
+from bench.engine import engine  # noqa: E402
 
 SUITE = PROJECT / "expectations" / "silver_service_requests.json"
 REPEATS = 3
@@ -142,13 +143,14 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="citylake-bench-ge-"))
     os.environ.setdefault("CITYLAKE_SHUFFLE_PARTITIONS", "8")
     settings = load_settings({**os.environ, "CITYLAKE_LAKE_ROOT": str(scratch / "lake"), "CITYLAKE_SPARK_MASTER": "local[2]"})
-    spark = build_session(settings, "citylake-bench-validation", {"spark.driver.memory": "6g"})
     try:
-        # Warm the JVM and Great Expectations once, so the first size does not pay for class loading.
-        measure(spark, settings, scratch, 10_000, 1)
-        measured = [measure(spark, settings, scratch, rows, args.repeats) for rows in args.rows]
+        with engine(scratch / "state", memory="6g", CITYLAKE_SHUFFLE_PARTITIONS=os.environ["CITYLAKE_SHUFFLE_PARTITIONS"]):
+            spark = build_session(load_settings({**os.environ, "CITYLAKE_LAKE_ROOT": str(scratch / "lake")}), "citylake-bench-validation")
+            # Warm the engine and Great Expectations once, so the first size does not pay for class loading.
+            measure(spark, settings, scratch, 10_000, 1)
+            measured = [measure(spark, settings, scratch, rows, args.repeats) for rows in args.rows]
+            spark.stop()
     finally:
-        spark.stop()
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"{'rows':>12} {'ingest':>9} {'plain copy':>10} {'persist':>9} {'GE suite':>9} {'1 pass':>9} {'GE/ingest':>10} {'GE/1 pass':>10} {'GE/plain':>9}  failed")
     for m in measured:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start, stop or check the embedded Airflow: API server (UI), scheduler and DAG processor, all on
-# 127.0.0.1, each in its own process group so that `stop` leaves nothing behind.
+# 127.0.0.1, each in its own process group so that `stop` leaves nothing behind, with the lake's warm
+# engine (infra/spark_connect.sh) that their Spark tasks reach through the `spark_connect` connection.
 #   infra/airflow.sh start|stop|status
 # The scheduler runs with --skip-serve-logs: its log server would bind every interface, and with
 # the LocalExecutor on one machine the API server reads task logs from disk anyway. No triggerer is
@@ -36,7 +37,11 @@ sys.exit(0 if health.get("metadatabase", {}).get("status") == "healthy" else 1)
 PY
 }
 
+ENGINE_SCRIPT="$(dirname "${BASH_SOURCE[0]}")/spark_connect.sh"
+
 start() {
+  # The engine first: the first scheduled task may need it seconds after the scheduler starts.
+  "$ENGINE_SCRIPT" start
   airflow db migrate > "$LOG_DIR/db-migrate.log" 2>&1 || { cat "$LOG_DIR/db-migrate.log"; exit 1; }
   # The pools that keep a table's writer and its maintenance apart (see dags/lake_maintenance.py).
   airflow pools import "$CITYLAKE_PROJECT/infra/airflow/pools.json" > "$LOG_DIR/pools.log" 2>&1 \
@@ -75,6 +80,7 @@ stop() {
   for component in "${COMPONENTS[@]}"; do
     stop_process_group "$RUN_DIR/$component.pid" "airflow $component"
   done
+  "$ENGINE_SCRIPT" stop
 }
 
 status() {
@@ -82,6 +88,7 @@ status() {
     if is_running "$component"; then echo "airflow $component: running (pid $(cat "$RUN_DIR/$component.pid"))"
     else echo "airflow $component: stopped"; fi
   done
+  "$ENGINE_SCRIPT" status || true
 }
 
 case "${1:-}" in

@@ -32,15 +32,20 @@ export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:$CITYLAKE_AIRFL
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True
 # The scheduler creates runs from schedules, Assets included (city_themes runs on the sources' gold
 # Assets). A source DAG that is unpaused (a backfill unpauses it) also gets a run for yesterday,
-# which fails in `land` while yesterday's file is not in the inbox, as it would in production.
+# whose `land` waits (rescheduling, no worker slot held) for yesterday's file, as production feeds
+# that arrive late in the day need; past the deadline it fails and files an alert.
 export AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="${AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE:-True}"
 # Pick up DAG changes quickly.
 export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=30
 export AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL=30
 export CITYLAKE_RETRY_DELAY_SECONDS="${CITYLAKE_RETRY_DELAY_SECONDS:-60}"
-# Where Spark tasks run: change this connection to spark://host:7077, k8s://... or yarn to move
-# the same DAGs onto a cluster.
-export AIRFLOW_CONN_SPARK_DEFAULT="${AIRFLOW_CONN_SPARK_DEFAULT:-{\"conn_type\": \"spark\", \"host\": \"$CITYLAKE_SPARK_MASTER\"\}}"
+# The warm engine (infra/spark_connect.sh): jobs send their work to its Spark Connect endpoint. DAG
+# tasks reach it through the provider's `spark_connect` connection, the CLI and tests through
+# CITYLAKE_SPARK_REMOTE; both are this one endpoint. Point them at a Connect server on a cluster to
+# move the same DAGs there (infra/PRODUCTION.md).
+export CITYLAKE_SPARK_CONNECT_PORT="${CITYLAKE_SPARK_CONNECT_PORT:-15002}"
+export CITYLAKE_SPARK_REMOTE="${CITYLAKE_SPARK_REMOTE:-sc://127.0.0.1:$CITYLAKE_SPARK_CONNECT_PORT}"
+export AIRFLOW_CONN_SPARK_CONNECT="${AIRFLOW_CONN_SPARK_CONNECT:-spark-connect://${CITYLAKE_SPARK_REMOTE#sc://}}"
 
 # Secrets shared by the Airflow components (JWT signing, session key): generated once per
 # installation into a private file, never kept in code.

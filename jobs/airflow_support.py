@@ -2,6 +2,12 @@
 
 Imported by DAG files at parse time, so it imports nothing heavy (no pyspark, no Great Expectations)
 and does no I/O at import; settings are read when a task runs, in the worker.
+
+A Spark task is the Spark provider's ``PySparkOperator`` on the ``spark_connect`` connection: the job
+runs in the task's own process as a Spark Connect client of the lake's warm engine
+(``infra/spark_connect.sh``), so a run pays for a client session (about half a second), not for a cold
+JVM. There is no ``spark-submit`` path: pointing the connection at a Connect server on a cluster moves
+the same DAGs there (infra/PRODUCTION.md).
 """
 
 from __future__ import annotations
@@ -12,17 +18,17 @@ import os
 import sys
 from datetime import timedelta
 
-from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+from airflow.providers.apache.spark.operators.spark_pyspark import PySparkOperator
 
-from jobs.settings import PROJECT_ROOT, load_settings, settings_environment
+from jobs.settings import PROJECT_ROOT, load_settings
 
 OWNER = "citylake-data-eng"
-SPARK_CONN_ID = "spark_default"
-JOB_RUNNER = PROJECT_ROOT / "jobs" / "run.py"
-# Great Expectations suites, read by the Spark driver (client mode: on the Airflow worker).
+SPARK_CONN_ID = "spark_connect"
+# Great Expectations suites, read by the job in the task's process (the Connect client).
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-# Built by `make setup` from jobs/: the code a cluster's executors (and a remote driver) import.
-JOBS_ARCHIVE = PROJECT_ROOT / "build" / "jobs.zip"
+# How often a source's `land` looks for the day's delivery, and how long after its run starts it gives up.
+DELIVERY_POKE_SECONDS = int(os.environ.get("CITYLAKE_DELIVERY_POKE_SECONDS", "300"))
+DELIVERY_DEADLINE_SECONDS = int(os.environ.get("CITYLAKE_DELIVERY_DEADLINE_HOURS", "18")) * 3600
 
 log = logging.getLogger(__name__)
 
@@ -57,50 +63,35 @@ def default_args(retries: int = 2, owner: str = OWNER) -> dict:
     }
 
 
-class CitylakeSparkSubmitOperator(SparkSubmitOperator):
-    """``SparkSubmitOperator`` that adds citylake's Spark configuration when the task runs.
+def check_engine(context) -> None:
+    """Before a Spark task: fail within seconds, naming the endpoint, when the engine does not answer.
 
-    The configuration (JAR paths, Delta, catalog) is built from the worker's settings at execute
-    time, not at parse time, and the master comes from the ``spark_default`` connection, so pointing
-    that connection at ``spark://``, ``k8s://`` or YARN moves the same DAG onto a cluster.
+    The Connect client would retry an unreachable server with back-off for minutes; Airflow's retry
+    (after the engine's script restarted it) is the recovery.
     """
+    from airflow.providers.apache.spark.hooks.spark_connect import SparkConnectHook
 
-    def execute(self, context):
-        from jobs.spark_config import spark_conf
+    from jobs.spark_config import check_reachable
 
-        settings = load_settings()
-        self.conf = {
-            **spark_conf(settings),
-            # The driver's Python: the one Airflow runs in, where the project is installed.
-            "spark.pyspark.python": sys.executable,
-            **(self.conf or {}),
-        }
-        # The job reads exactly the worker's resolved settings (paths, not secrets: the settings only
-        # name where the pseudonymisation key is, never the key).
-        self.env_vars = {
-            **settings_environment(settings),
-            "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
-            **(self.env_vars or {}),
-        }
-        return super().execute(context)
+    check_reachable(SparkConnectHook(SPARK_CONN_ID).get_connection_url())
 
 
-def spark_job_task(task_id: str, job: str, *job_args: str, validates: bool = True, **operator_kwargs) -> CitylakeSparkSubmitOperator:
-    """A task that submits ``jobs/run.py <job> <job_args>`` with the job code on ``--py-files``.
+def spark_job_task(task_id: str, job: str, *job_args: str, validates: bool = True, **operator_kwargs) -> PySparkOperator:
+    """A task that runs ``job`` with ``job_args`` on the engine, through the ``spark_connect`` connection.
 
     ``validates``: the job reads Great Expectations suites (it gets ``--expectations-dir``).
     ``pool=None`` leaves the task in Airflow's default pool.
     """
+    from jobs.run import run_job
+
     if operator_kwargs.get("pool", "") is None:
         operator_kwargs.pop("pool")
     suites = ["--expectations-dir", str(EXPECTATIONS_DIR)] if validates else []
-    return CitylakeSparkSubmitOperator(
+    return PySparkOperator(
         task_id=task_id,
         conn_id=SPARK_CONN_ID,
-        application=str(JOB_RUNNER),
-        py_files=str(JOBS_ARCHIVE),
-        name=f"citylake-{job}-{task_id}",
-        application_args=[
+        python_callable=run_job,
+        op_args=[
             job,
             *job_args,
             *suites,
@@ -108,6 +99,7 @@ def spark_job_task(task_id: str, job: str, *job_args: str, validates: bool = Tru
             "--dag-id", "{{ dag.dag_id }}",
             "--task-id", task_id,
         ],
+        pre_execute=check_engine,
         **operator_kwargs,
     )
 
@@ -145,15 +137,26 @@ def source_dag(ingestion):
         tags=[*ingestion.tags, "landing", "bronze", "silver", "gold"],
     ) as dag:
 
-        @task
-        def land(ds: str | None = None) -> list[dict]:
-            """Copy the day's delivered files, unchanged, into the landing zone and the manifest."""
+        @task.sensor(mode="reschedule", poke_interval=DELIVERY_POKE_SECONDS, timeout=DELIVERY_DEADLINE_SECONDS)
+        def land(ds: str | None = None):
+            """Wait for the day's delivery, then copy its files, unchanged, into the landing zone and the manifest.
+
+            Feeds arrive late in the day: until the files are in the inbox the task reschedules itself
+            (holding no worker slot); past the deadline it fails, and the failure callback files the alert.
+            """
             import importlib
 
-            from jobs.landing import land_deliveries
+            from airflow.sdk import PokeReturnValue
+
+            from jobs.landing import NoDelivery, land_deliveries
 
             columns = importlib.import_module(source_columns)
-            return land_deliveries(columns.SOURCE, ds, columns.REQUIRED_COLUMNS)
+            try:
+                landed = land_deliveries(columns.SOURCE, ds, columns.REQUIRED_COLUMNS)
+            except NoDelivery as waiting:
+                log.info("%s; looking again in %d s", waiting, DELIVERY_POKE_SECONDS)
+                return PokeReturnValue(is_done=False)
+            return PokeReturnValue(is_done=True, xcom_value=landed)
 
         bronze_to_gold = spark_job_task(
             "bronze_to_gold", ingestion.job, "--logical-date", "{{ ds }}", pool=ingestion.pool, outlets=[gold_asset(table) for table in ingestion.gold]

@@ -1,6 +1,6 @@
 """The SQL endpoint for BI tools: the Spark Thrift Server (HiveServer2 protocol) over the curated zones.
 
-It is a Spark application like the jobs: it builds its session with :func:`jobs.spark_config.spark_conf`
+It is a Spark application of its own, like the engine: its session is built from :func:`jobs.spark_config.spark_conf`
 (Delta, the in-memory catalog, S3 when the lake is there), registers the tables declared for BI
 (``bi: true`` in their declaration: gold and audit tables only; see jobs/declarations.py) and starts HiveServer2 on that session with
 ``HiveThriftServer2.startWithContext``. Every JDBC/ODBC session shares the catalog; Delta reads the
@@ -26,7 +26,7 @@ import threading
 from jobs import lake
 from jobs.declarations import registry
 from jobs.settings import load_settings
-from jobs.spark_config import build_session, required_jars
+from jobs.spark_config import engine_session, required_jars
 
 
 log = logging.getLogger("citylake.bi_server")
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
     conf = server_conf(settings, args.port)
-    spark = build_session(settings, "citylake-bi-endpoint", conf)
+    spark = engine_session(settings, "citylake-bi-endpoint", conf)
     # Default deny: only what a declaration exposes; restricted zones can never be declared ``bi``.
     exposed = {table.name for table in registry().bi_tables()}
     zones = tuple(sorted({name.split(".")[0] for name in exposed}))

@@ -379,7 +379,7 @@ def _check_references(registry: Registry) -> None:
 
 
 def read_documents(package: str = "jobs") -> dict[str, str]:
-    """``{domain: text}`` for every ``<package>/<domain>/declarations.yaml`` (from the checkout or jobs.zip)."""
+    """``{domain: text}`` for every ``<package>/<domain>/declarations.yaml``."""
     root = resources.files(package)
     return {
         folder.name: folder.joinpath(DECLARATIONS_FILE).read_text(encoding="utf-8")

@@ -16,10 +16,12 @@ from __future__ import annotations
 import logging
 import random
 import time
+import uuid
 
-from pyspark.errors import AnalysisException
+from pyspark.errors import AnalysisException, PySparkException
 from pyspark.sql import DataFrame, SparkSession
 
+from jobs.landing import store_for
 from jobs.settings import Settings
 
 ZONES = ("bronze", "silver", "gold", "quarantine", "audit")
@@ -58,17 +60,17 @@ def register_catalog(spark: SparkSession, settings: Settings, zones: tuple[str, 
 
 
 def tables_in(spark: SparkSession, settings: Settings, zone: str) -> list[str]:
-    """Names of the Delta tables (folders with a ``_delta_log``) under a zone, on any Hadoop file system."""
-    jvm = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(settings.zone_path(zone))
-    filesystem = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    if not filesystem.exists(path):
-        return []
-    return sorted(
-        status.getPath().getName()
-        for status in filesystem.listStatus(path)
-        if status.isDirectory() and filesystem.exists(jvm.org.apache.hadoop.fs.Path(status.getPath(), "_delta_log"))
-    )
+    """Names of the Delta tables (folders with a Delta log) under a zone, locally or on S3.
+
+    Read from storage, not through Spark: a Connect client has no Hadoop file system of its own.
+    """
+    store = store_for(settings.lake_root)
+    return [table for table in store.folders(f"{zone}/") if _has_commit(store, f"{zone}/{table}")]
+
+
+def _has_commit(store, key: str) -> bool:
+    """Whether a table folder's Delta log holds a commit (a first write under way has none yet)."""
+    return any(name.endswith((".json", ".checkpoint.parquet")) for name in store.names(f"{key}/_delta_log/"))
 
 
 def read_table(spark: SparkSession, settings: Settings, zone: str, table: str) -> DataFrame:
@@ -77,9 +79,7 @@ def read_table(spark: SparkSession, settings: Settings, zone: str, table: str) -
 
 
 def table_exists(spark: SparkSession, settings: Settings, zone: str, table: str) -> bool:
-    from delta.tables import DeltaTable
-
-    return DeltaTable.isDeltaTable(spark, settings.table_path(zone, table))
+    return _has_commit(store_for(settings.lake_root), f"{zone}/{table}")
 
 
 def create_table(
@@ -94,39 +94,39 @@ def create_table(
     """Create ``zone.table`` at its lake path with table properties, unless it exists.
 
     Only needed where a table must be created with properties (column mapping, append-only); other
-    tables are created by their first write.
+    tables are created by their first write. SQL, since Delta's Python builder needs a classic session.
     """
-    from delta.tables import DeltaTable
-
-    builder = DeltaTable.createIfNotExists(spark).location(settings.table_path(zone, table)).addColumns(schema)
+    columns = ", ".join(f"{quoted(field.name)} {field.dataType.simpleString()}" for field in schema.fields)
+    statement = f"CREATE TABLE IF NOT EXISTS delta.{quoted(settings.table_path(zone, table))} ({columns}) USING DELTA"
     if partition_by:
-        builder = builder.partitionedBy(*partition_by)
-    for key, value in (properties or {}).items():
-        builder = builder.property(key, value)
-    builder.execute()
+        statement += f" PARTITIONED BY ({', '.join(quoted(column) for column in partition_by)})"
+    if properties:
+        statement += " TBLPROPERTIES (" + ", ".join(f"{sql_literal(key)} = {sql_literal(value)}" for key, value in properties.items()) + ")"
+    spark.sql(statement)
+
+
+def quoted(identifier: str) -> str:
+    """A SQL identifier in backticks (bronze keeps delivered names with spaces; paths hold slashes)."""
+    return "`" + identifier.replace("`", "``") + "`"
+
+
+def latest_version(spark: SparkSession, settings: Settings, zone: str, table: str) -> int:
+    """The table's newest Delta version."""
+    return spark.sql(f"DESCRIBE HISTORY delta.{quoted(settings.table_path(zone, table))} LIMIT 1").first()["version"]
 
 
 # Audit tables take rows from every source's applications; two may commit at once.
 CONFLICT_RETRIES = 5
 
 
-def _conflicts() -> tuple[type[Exception], ...]:
-    """Delta's exceptions for a concurrent writer's commit.
+# Delta's error conditions for a concurrent writer's commit (two first writes of one table included).
+CONFLICT_CONDITIONS = ("DELTA_CONCURRENT_", "DELTA_METADATA_CHANGED", "DELTA_PROTOCOL_CHANGED")
 
-    Listed one by one: in delta-spark's Python API they do not share a base class.
-    """
-    from delta import exceptions
 
-    return (
-        exceptions.ConcurrentAppendException,
-        exceptions.ConcurrentDeleteDeleteException,
-        exceptions.ConcurrentDeleteReadException,
-        exceptions.ConcurrentTransactionException,
-        exceptions.ConcurrentWriteException,
-        exceptions.DeltaConcurrentModificationException,
-        exceptions.MetadataChangedException,  # two first writes of one table
-        exceptions.ProtocolChangedException,
-    )
+def is_conflict(error: Exception) -> bool:
+    """Whether ``error`` is Delta refusing a commit because another writer committed first."""
+    condition = error.getCondition() if isinstance(error, PySparkException) else None
+    return bool(condition) and condition.startswith(CONFLICT_CONDITIONS)
 
 
 def retry_on_conflict(write, attempts: int = CONFLICT_RETRIES) -> None:
@@ -136,13 +136,12 @@ def retry_on_conflict(write, attempts: int = CONFLICT_RETRIES) -> None:
     writes that replace only their own rows (an audit run's rows, a batch's quarantine), trying again
     on the new snapshot is correct.
     """
-    conflicts = _conflicts()  # imported first: delta.exceptions maps the JVM's exceptions to these classes
     for attempt in range(1, attempts + 1):
         try:
             write()
             return
-        except conflicts:
-            if attempt == attempts:
+        except PySparkException as error:
+            if not is_conflict(error) or attempt == attempts:
                 raise
             time.sleep(random.uniform(0.5, 2.0) * attempt)
 
@@ -175,27 +174,27 @@ def merge_by_key(
     partition_by: tuple[str, ...] = (),
 ) -> None:
     """Upsert ``df`` into ``zone.table`` by ``keys``; existing rows change only where ``update_when`` holds."""
-    from delta.tables import DeltaTable
-
     spark = df.sparkSession
-    conflicts = _conflicts()
+    path = settings.table_path(zone, table)
     if not table_exists(spark, settings, zone, table):
-        # The first batch creates the table; "errorifexists" keeps a concurrent creator from being overwritten.
+        # The first batch creates the table; "error" (if it exists) keeps a concurrent creator from being overwritten.
         try:
-            df.write.format("delta").mode("errorifexists").partitionBy(*partition_by).save(settings.table_path(zone, table))
+            df.write.format("delta").mode("error").partitionBy(*partition_by).save(path)
             return
-        except (AnalysisException, *conflicts):
+        except PySparkException:
             if not table_exists(spark, settings, zone, table):
                 raise
             # Another writer created it meanwhile: MERGE into it like any later batch.
-    on = " AND ".join(f"target.`{key}` = source.`{key}`" for key in keys)
-
-    def merge() -> None:
-        target = DeltaTable.forPath(spark, settings.table_path(zone, table))
-        target.alias("target").merge(df.alias("source"), on).whenMatchedUpdateAll(condition=update_when).whenNotMatchedInsertAll().execute()
-
-    # A MERGE by key gives the same table when repeated, so a conflict with a concurrent writer is retried.
-    retry_on_conflict(merge)
+    on = " AND ".join(f"target.{quoted(key)} = source.{quoted(key)}" for key in keys)
+    matched = f"WHEN MATCHED AND ({update_when}) THEN UPDATE SET *" if update_when else "WHEN MATCHED THEN UPDATE SET *"
+    # MERGE in SQL over a session-private view: Delta's Python MERGE builder needs a classic session.
+    view = f"merge_source_{uuid.uuid4().hex}"
+    df.createOrReplaceTempView(view)
+    try:
+        # A MERGE by key gives the same table when repeated, so a conflict with a concurrent writer is retried.
+        retry_on_conflict(lambda: spark.sql(f"MERGE INTO delta.{quoted(path)} AS target USING {view} AS source ON {on} {matched} WHEN NOT MATCHED THEN INSERT *").collect())
+    finally:
+        spark.catalog.dropTempView(view)
 
 
 def sql_literal(value: str) -> str:

@@ -34,6 +34,10 @@ class LandingError(RuntimeError):
     """A delivered file cannot be landed; the message names the file and what is wrong."""
 
 
+class NoDelivery(LandingError):
+    """Nothing has been delivered yet for the day: a reason to wait, not a fault in a file."""
+
+
 @dataclass(frozen=True)
 class DeliveryColumns:
     """The columns a source's files must hold, in each spelling the source is published in.
@@ -188,7 +192,7 @@ def deliveries(settings: Settings, source: str, logical_date: str) -> list[Path]
     folder = Path(settings.inbox_root) / source / logical_date
     files = sorted(path for path in folder.glob("*") if path.is_file() and not path.name.startswith("."))
     if not files:
-        raise LandingError(f"{folder}: no file delivered for {source} on {logical_date}")
+        raise NoDelivery(f"{folder}: no file delivered for {source} on {logical_date}")
     return files
 
 
@@ -241,6 +245,19 @@ class _LocalStore:
     def read_all(self, prefix: str) -> list[str]:
         folder = self.root / prefix
         return [path.read_text() for path in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+
+    def names(self, prefix: str) -> list[str]:
+        """Names of the files directly in folder ``prefix``."""
+        folder = self.root / prefix
+        return sorted(path.name for path in folder.iterdir() if path.is_file()) if folder.is_dir() else []
+
+    def folders(self, prefix: str) -> list[str]:
+        """Names of the folders directly in folder ``prefix``."""
+        folder = self.root / prefix
+        return sorted(path.name for path in folder.iterdir() if path.is_dir()) if folder.is_dir() else []
+
+    def delete_tree(self, prefix: str) -> None:
+        shutil.rmtree(self.root / prefix, ignore_errors=True)
 
     def put_file(self, key: str, path: Path) -> None:
         target = self.root / key
@@ -323,6 +340,26 @@ class _S3Store:
                 for item in page.get("Contents", []):
                     texts.append(self.client.get_object(Bucket=self.bucket, Key=item["Key"])["Body"].read().decode())
         return texts
+
+    def _listing(self, prefix: str, delimiter: str = "/"):
+        """Pages of the listing under folder ``prefix`` (one level when ``delimiter`` is set)."""
+        with self._failing_as_landing_error("list", self._key(prefix)):
+            paginator = self.client.get_paginator("list_objects_v2")
+            yield from paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix), Delimiter=delimiter)
+
+    def names(self, prefix: str) -> list[str]:
+        """Names of the objects directly under folder ``prefix``."""
+        return sorted(item["Key"].rsplit("/", 1)[-1] for page in self._listing(prefix) for item in page.get("Contents", []))
+
+    def folders(self, prefix: str) -> list[str]:
+        """Names of the folders (common prefixes) directly under folder ``prefix``."""
+        return sorted(common["Prefix"].rstrip("/").rsplit("/", 1)[-1] for page in self._listing(prefix) for common in page.get("CommonPrefixes", []))
+
+    def delete_tree(self, prefix: str) -> None:
+        keys = [item["Key"] for page in self._listing(prefix.rstrip("/") + "/", delimiter="") for item in page.get("Contents", [])]
+        with self._failing_as_landing_error("delete", self._key(prefix)):
+            for start in range(0, len(keys), 1000):
+                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": [{"Key": key} for key in keys[start:start + 1000]], "Quiet": True})
 
     def put_file(self, key: str, path: Path) -> None:
         with self._failing_as_landing_error("upload", self._key(key)):

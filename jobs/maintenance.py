@@ -7,7 +7,7 @@ like any other write: readers (the SQL endpoint) see the new version on their ne
 maintenance DAG runs each table's task in the Airflow pool of the table's writer, so OPTIMIZE and the
 writer's replace never run at the same time (they would conflict on the files both rewrite).
 
-    spark-submit ... jobs/run.py maintenance --table gold.service_requests_daily --logical-date 2022-05-08
+    python -m jobs.run maintenance --table gold.service_requests_daily --logical-date 2022-05-08
 """
 
 from __future__ import annotations
@@ -37,16 +37,14 @@ def clustered_tables() -> dict[str, tuple[str, ...]]:
 
 def optimize(spark: SparkSession, settings: Settings, table_name: str) -> dict:
     """OPTIMIZE ``table_name`` Z-ordered by its dashboard columns; returns Delta's file metrics and version."""
-    from delta.tables import DeltaTable
-
     zone, table = table_name.split(".")
     columns = clustered_tables()[table_name]
     if not lake.table_exists(spark, settings, zone, table):
         log.info("%s does not exist yet: nothing to optimize", table_name)
         return {"files_removed": 0, "files_added": 0, "delta_version": None}
-    target = DeltaTable.forPath(spark, settings.table_path(zone, table))
-    metrics = target.optimize().executeZOrderBy(*columns).first()["metrics"]
-    version = target.history(1).first()["version"]
+    path = lake.quoted(settings.table_path(zone, table))
+    metrics = spark.sql(f"OPTIMIZE delta.{path} ZORDER BY ({', '.join(lake.quoted(column) for column in columns)})").first()["metrics"]
+    version = lake.latest_version(spark, settings, zone, table)
     result = {"files_removed": metrics["numFilesRemoved"], "files_added": metrics["numFilesAdded"], "delta_version": version}
     log.info("%s: OPTIMIZE ZORDER BY %s: %s", table_name, ", ".join(columns), result)
     return result
@@ -74,11 +72,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, spark=None) -> None:
     args = parse_args(argv)
     overrides = {"CITYLAKE_LAKE_ROOT": args.lake_root} if args.lake_root else {}
     settings = load_settings({**os.environ, **overrides})
-    spark = build_session(settings, f"citylake-maintenance-{args.table}")
+    spark = spark or build_session(settings, f"citylake-maintenance-{args.table}")
     run = RunContext(args.run_id, args.dag_id, args.task_id, args.logical_date.isoformat())
     alerts.file_alerts(spark, settings)
     record_maintenance(spark, settings, run, args.table, optimize(spark, settings, args.table))

@@ -18,7 +18,9 @@ UNSPECIFIED_BOROUGH = "Unspecified"
 def canonical_borough(delivered: Column) -> Column:
     """The borough's name as curated tables spell it, whatever case it came in; ``Unspecified`` otherwise."""
     upper = F.upper(F.trim(delivered))
-    borough = F.lit(UNSPECIFIED_BOROUGH)
-    for code, name in BOROUGHS.items():
-        borough = F.when(upper == code, F.lit(name)).otherwise(borough)
-    return borough
+    (first_code, first_name), *others = BOROUGHS.items()
+    # One flat CASE WHEN (nested ones count against Spark Connect's plan depth limit).
+    borough = F.when(upper == first_code, F.lit(first_name))
+    for code, name in others:
+        borough = borough.when(upper == code, F.lit(name))
+    return borough.otherwise(F.lit(UNSPECIFIED_BOROUGH))

@@ -34,6 +34,7 @@ from pyspark.sql.types import StringType, StructField, StructType
 from jobs import alerts, declarations, lake, pseudonyms, publish, quality, report
 from jobs.audit import Reconciliation, RunContext, record_quality, record_reconciliation
 from jobs.landing import DeliveryColumns, ManifestEntry, delivery_format, manifest_entries
+from jobs.phases import phase
 from jobs.settings import Settings, load_settings
 from jobs.spark_config import build_session
 
@@ -222,14 +223,16 @@ def process_file(
 
     ``key``: the pseudonymisation key, needed when silver declares a column ``pseudonymise``.
     """
-    ingest_bronze(spark, settings, source, entry)
+    with phase("bronze"):
+        ingest_bronze(spark, settings, source, entry)
     batch_id = batch_id_of(entry)
     columns = delivered_columns(spark, entry)
     typed = source.typed(bronze_batch(spark, settings, source, entry), columns).persist()
     try:
         # The delivery as a whole, before row rules: a broken export stops here, before any quarantine.
-        batch_results = check_drift(spark, source, entry, columns, expectations_dir)
-        batch_results += quality.validate(typed, expectations_dir / source.declared.batch_suite, label=f"{entry.file_name} {batch_id}")
+        with phase("batch gate"):
+            batch_results = check_drift(spark, source, entry, columns, expectations_dir)
+            batch_results += quality.validate(typed, expectations_dir / source.declared.batch_suite, label=f"{entry.file_name} {batch_id}")
         failures = quality.critical_failures(batch_results)
         if failures:
             record_quality(spark, settings, run, source.silver.name, batch_id, None, batch_results)
@@ -239,7 +242,8 @@ def process_file(
         # On the way into silver: identifiers the declaration says to pseudonymise never go further in clear.
         silver_batch = pseudonyms.pseudonymise(source.to_silver(published), source.silver, key).persist()
         quarantined = quarantined.persist()
-        bronze_rows, quarantined_rows = typed.count(), quarantined.count()
+        with phase("split"):
+            bronze_rows, quarantined_rows = typed.count(), quarantined.count()
         publish.write_audit_publish(
             spark, settings, run, source.silver, silver_batch, batch_id, expectations_dir,
             lambda staged: lake.merge_by_key(staged, settings, source.silver.zone, source.silver.table, source.silver.key, source.silver_update_when, source.silver.partition_by),
@@ -248,7 +252,8 @@ def process_file(
             reconciliation={"rows_to_publish": bronze_rows - quarantined_rows},
         )
         # After the gate: a batch it blocks leaves no quarantine rows behind either.
-        lake.replace_where(quarantined, settings, *source.quarantine, f"_batch_id = {lake.sql_literal(batch_id)}")
+        with phase("quarantine"):
+            lake.replace_where(quarantined, settings, *source.quarantine, f"_batch_id = {lake.sql_literal(batch_id)}")
         quarantined.unpersist()
         check = Reconciliation(
             source=source.name,
@@ -259,7 +264,8 @@ def process_file(
             published_rows=silver_batch.count(),
             quarantined_rows=quarantined_rows,
         )
-        record_reconciliation(spark, settings, run, check)
+        with phase("audit reconciliation"):
+            record_reconciliation(spark, settings, run, check)
         log.info("%s: %s", entry.file_name, check)
         return silver_batch
     finally:
@@ -268,7 +274,8 @@ def process_file(
 
 def run(spark: SparkSession, settings: Settings, run_context: RunContext, source: Source, expectations_dir: Path) -> None:
     """All Spark steps for one logical date, then the run's quality report (also when a gate failed)."""
-    alerts.file_alerts(spark, settings)
+    with phase("file alerts"):
+        alerts.file_alerts(spark, settings)
     entries = manifest_entries(settings, source.name, run_context.logical_date)
     if not entries:
         raise DeliveryError(f"{settings.landing_root}/_manifest/{source.name}: nothing landed for {run_context.logical_date}")
@@ -280,7 +287,8 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, source
         for batch in silver_batches:
             batch.unpersist()
     finally:
-        report.write_report_logging_errors(spark, settings, run_context.run_id)
+        with phase("report"):
+            report.write_report_logging_errors(spark, settings, run_context.run_id)
 
 
 def period_span(silver_batches: list[DataFrame], periods_touched: Callable[[DataFrame], tuple[date, date] | None]) -> tuple[date, date] | None:
@@ -329,11 +337,14 @@ def parse_args(prog: str, argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(job: str, source: Source, argv: list[str] | None = None) -> None:
-    """``spark-submit ... jobs/run.py <job> --logical-date D --expectations-dir E [--run-id ...]``."""
+def main(job: str, source: Source, argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
+    """``python -m jobs.run <job> --logical-date D --expectations-dir E [--run-id ...]``.
+
+    ``spark``: the session an Airflow task was given; a command line builds its own.
+    """
     args = parse_args(job, argv)
     overrides = {key: value for key, value in (("CITYLAKE_LAKE_ROOT", args.lake_root), ("CITYLAKE_LANDING_ROOT", args.landing_root)) if value}
     settings = load_settings({**os.environ, **overrides})
     run_context = RunContext(args.run_id, args.dag_id, args.task_id, args.logical_date.isoformat())
-    spark = build_session(settings, f"citylake-{job}-{args.logical_date}")
+    spark = spark or build_session(settings, f"citylake-{job}-{args.logical_date}")
     run(spark, settings, run_context, source, args.expectations_dir)

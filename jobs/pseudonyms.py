@@ -6,8 +6,10 @@ every domain, so tables still join on it.
 
 The key never enters the Spark plan: Spark 4.2 has no built-in ``hmac``, and a key passed with ``lit()``
 would be printed in plans, the UI and event logs. Python's ``hmac`` runs in a vectorised (iterator
-pandas) UDF instead, and the key reaches the Python workers as a broadcast variable, whose value lives in
-the executors' memory and is pickled by reference only. The key is read from where
+pandas) UDF instead. Jobs are Spark Connect clients (no broadcast variables), so the keys travel inside
+the UDF's pickled closure: Spark shows a UDF by its name in plans, the UI and event logs, never its
+closure (a test holds the extended plan free of the key); the bytes cross the client's gRPC link to
+the engine, which is why that link is loopback here and TLS in production. The key is read from where
 ``CITYLAKE_PSEUDONYM_KEY_SOURCE`` names (an environment variable or an Airflow connection's password),
 never from code, and is never logged or printed (``PseudonymKeys``' repr shows versions and
 fingerprints only).
@@ -123,12 +125,12 @@ def read_key(settings: Settings, environ: dict[str, str] | None = None) -> Pseud
 
 
 def _hmac_udf(materials):
-    """An iterator pandas UDF applying the broadcast keys in order; they are taken once per task, not per row."""
+    """An iterator pandas UDF applying the keys in order (``materials``: the layered keys, oldest first)."""
     from pyspark.sql.functions import pandas_udf
 
     @pandas_udf("string")
     def hmac_sha256(batches: Iterator[pd.Series]) -> Iterator[pd.Series]:
-        keys = materials.value
+        keys = materials
         new, sha256 = hmac.new, hashlib.sha256
         for values in batches:
             digests = [None if value is None else value.strip() for value in values]
@@ -142,7 +144,7 @@ def _hmac_udf(materials):
 def _keyed(frame, columns: tuple[str, ...], materials: tuple[bytes, ...], version: int):
     from pyspark.sql import functions as F
 
-    hmac_sha256 = _hmac_udf(frame.sparkSession.sparkContext.broadcast(materials))
+    hmac_sha256 = _hmac_udf(materials)
     return frame.withColumns({name: hmac_sha256(F.col(name).cast("string")) for name in columns}).withColumn(KEY_VERSION_COLUMN, F.lit(version))
 
 

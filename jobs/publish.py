@@ -23,6 +23,8 @@ from pyspark.sql import functions as F
 
 from jobs import lake, quality
 from jobs.declarations import Table
+from jobs.landing import store_for
+from jobs.phases import phase
 from jobs.audit import RunContext, record_publication, record_quality
 from jobs.settings import Settings
 
@@ -98,10 +100,12 @@ def write_audit_publish(
     # Default deny: nothing undeclared (so unclassified) is written past bronze, not even to staging.
     target.check_written([(column.name, column.dataType.simpleString()) for column in batch.schema.fields])
     staged_at = staging_path(settings, target, batch_id)
-    batch.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(staged_at)
-    staged = spark.read.format("delta").load(staged_at).persist()
+    with phase(f"{target.name} stage"):
+        batch.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(staged_at)
+        staged = spark.read.format("delta").load(staged_at).persist()
     suite_path = expectations_dir / target.suite
-    results = list(earlier_results) + quality.validate(staged, suite_path, {**run_parameters(spark, settings, target, run.logical_date), **(reconciliation or {})}, label=f"{target.name} {batch_id}")
+    with phase(f"{target.name} gate"):
+        results = list(earlier_results) + quality.validate(staged, suite_path, {**run_parameters(spark, settings, target, run.logical_date), **(reconciliation or {})}, label=f"{target.name} {batch_id}")
     failures = quality.critical_failures(results)
     if failures:
         staged.unpersist()
@@ -110,25 +114,24 @@ def write_audit_publish(
             quality.describe_failure(target.name, batch_id, failures) + f"\nnothing was published; the staged batch is kept at {staged_at}"
         )
     try:
-        publish(staged)
-        version = latest_version(spark, settings, target)
-        record_quality(spark, settings, run, target.name, batch_id, version, results)
-        record_publication(spark, settings, run, target.name, batch_id, version, staged.count(), source_files)
+        with phase(f"{target.name} publish"):
+            publish(staged)
+            version = latest_version(spark, settings, target)
+        with phase(f"{target.name} audit"):
+            record_quality(spark, settings, run, target.name, batch_id, version, results)
+            record_publication(spark, settings, run, target.name, batch_id, version, staged.count(), source_files)
     finally:
         staged.unpersist()
-    _delete(spark, staged_at)
+    _delete(settings, staged_at)
     log.info("%s: batch %s published as version %s", target.name, batch_id, version)
     return version
 
 
 def latest_version(spark: SparkSession, settings: Settings, target: Table) -> int:
-    from delta.tables import DeltaTable
-
-    return DeltaTable.forPath(spark, settings.table_path(target.zone, target.table)).history(1).first()["version"]
+    return lake.latest_version(spark, settings, target.zone, target.table)
 
 
-def _delete(spark: SparkSession, path: str) -> None:
+def _delete(settings: Settings, path: str) -> None:
     """Remove a published batch's staging folder (a failed one stays for inspection)."""
-    jvm = spark.sparkContext._jvm
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).delete(hadoop_path, True)
+    lake_root = settings.lake_root.rstrip("/")
+    store_for(lake_root).delete_tree(path.removeprefix(lake_root + "/"))

@@ -6,7 +6,7 @@ The pages are self-contained (inline CSS, charts as inline SVG, no script, no fo
 render the same offline, from a file share or an object store. Results hold counts and observed values
 only, so the pages carry no personal data.
 
-    spark-submit ... jobs/run.py report --logical-date 2022-05-01 --run-id <run> [--dag-id ...]
+    python -m jobs.run report --logical-date 2022-05-01 --run-id <run> [--dag-id ...]
 """
 
 from __future__ import annotations
@@ -281,10 +281,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, spark=None) -> None:
     args = parse_args(argv)
     overrides = {key: value for key, value in (("CITYLAKE_LAKE_ROOT", args.lake_root), ("CITYLAKE_REPORTS_ROOT", args.reports_root)) if value}
     settings = load_settings({**os.environ, **overrides})
-    spark = build_session(settings, f"citylake-report-{args.logical_date}")
+    spark = spark or build_session(settings, f"citylake-report-{args.logical_date}")
     alerts.file_alerts(spark, settings)
     print(f"quality report: {write_report(spark, settings, args.run_id)}")

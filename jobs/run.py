@@ -1,7 +1,7 @@
-"""Entry point that ``spark-submit`` runs: ``run.py <job> [job arguments]``.
+"""How a job runs: ``python -m jobs.run <job> [job arguments]`` by hand, :func:`run_job` in an Airflow task.
 
-The job code itself travels as ``build/jobs.zip`` on ``--py-files``, so a cluster runs the same code
-as this checkout; this file only picks the job and sets up logging.
+Either way the job is a Spark Connect client of the lake's warm engine (see jobs/connect_server.py);
+this module only picks the job and sets up logging.
 """
 
 import importlib
@@ -11,7 +11,7 @@ import sys
 
 # Run as a script, Python puts this file's folder (jobs/) first on sys.path, where a domain folder could
 # shadow a module of the same name (a "platform" folder hides the standard library's): import from the
-# package (the checkout or jobs.zip) only.
+# package only.
 if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpath(__file__)):
     sys.path.pop(0)
 
@@ -28,12 +28,25 @@ def jobs() -> dict[str, str]:
     return {**registry().jobs(), **PLATFORM_JOBS}
 
 
-def main(argv: list[str]) -> None:
+def job_module(name: str):
     known = jobs()
-    if not argv or argv[0] not in known:
-        raise SystemExit(f"usage: run.py {{{','.join(sorted(known))}}} [arguments]; got {argv[:1]}")
+    if name not in known:
+        raise SystemExit(f"usage: run.py {{{','.join(sorted(known))}}} [arguments]; got {name!r}")
+    return importlib.import_module(known[name])
+
+
+def run_job(*argv: str, spark=None) -> None:
+    """The callable of a DAG's Spark task: ``argv`` is the job and its arguments, ``spark`` the session
+    the Spark provider's ``PySparkOperator`` built from the ``spark_connect`` connection (and stops after).
+    """
+    job_module(argv[0]).main(list(argv[1:]), spark)
+
+
+def main(argv: list[str]) -> None:
+    if not argv:
+        job_module("")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    importlib.import_module(known[argv[0]]).main(argv[1:])
+    job_module(argv[0]).main(argv[1:])
 
 
 if __name__ == "__main__":

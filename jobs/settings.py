@@ -36,7 +36,8 @@ class Settings:
     landing_root: str
     inbox_root: str
     reports_root: str
-    spark_master: str
+    spark_master: str  # where the engine (the Connect server) runs its executors
+    spark_remote: str  # the engine's Spark Connect endpoint, sc://host:port: where jobs send their work
     pseudonym_key_source: str
     pseudonym_key_version: str  # a positive integer; raised by a rotation (README, "Pseudonyms")
     jars_dir: str
@@ -69,6 +70,7 @@ def _defaults() -> dict[str, str]:
         "inbox_root": str(state / "inbox"),
         "reports_root": str(state / "reports"),
         "spark_master": "local[*]",
+        "spark_remote": "sc://127.0.0.1:15002",
         "pseudonym_key_source": "env:CITYLAKE_PSEUDONYM_KEY",
         "pseudonym_key_version": "1",
         "jars_dir": str(state / "jars"),
@@ -128,6 +130,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             f"CITYLAKE_SPARK_MASTER: {values['spark_master']!r} is not a Spark master "
             "(local, local[N], local[*], spark://..., k8s://..., yarn)"
         )
+    if not values["spark_remote"].startswith("sc://"):
+        raise SettingsError(f"CITYLAKE_SPARK_REMOTE: {values['spark_remote']!r} must be a Spark Connect URL, sc://host:port")
     if not _KEY_SOURCE_PATTERN.match(values["pseudonym_key_source"]):
         raise SettingsError(
             f"CITYLAKE_PSEUDONYM_KEY_SOURCE: {values['pseudonym_key_source']!r} must be 'env:VARIABLE' "

@@ -1,15 +1,20 @@
-"""The one place that builds citylake's Spark configuration.
+"""The one place that builds citylake's Spark configuration, and the one way a job reaches Spark.
 
-Both ways a Spark application starts use it: ``spark-submit`` from Airflow (the DAG's operator passes
-these settings as ``--conf`` and ``--jars``) and a session built in-process (tests, the demo summary).
-JARs come from the folder that ``make setup`` filled from ``infra/jars/pom.xml``: nothing downloads here.
+Jobs run as Spark Connect clients (:func:`build_session`) of a long-running engine, the Connect server
+(``jobs/connect_server.py``, started by ``infra/spark_connect.sh``): a run pays for a client session
+(about half a second), not for a JVM that starts cold. The engine itself, and the SQL endpoint, are
+the only classic Spark applications (:func:`engine_session`); both take their configuration from
+:func:`spark_conf`. JARs come from the folder that ``make setup`` filled from ``infra/jars/pom.xml``:
+nothing downloads here.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 from jobs.settings import Settings
 
@@ -21,6 +26,10 @@ _S3_JARS = ("hadoop-aws-", "bundle-", "analyticsaccelerator-s3-")
 
 class MissingJarsError(RuntimeError):
     """The pinned JARs are not where set-up puts them."""
+
+
+class EngineUnreachableError(RuntimeError):
+    """Nothing answers at the Spark Connect endpoint; the message names it and how to start it."""
 
 
 def required_jars(settings: Settings) -> list[str]:
@@ -66,11 +75,14 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         conf["spark.databricks.delta.snapshotPartitions"] = partitions
     # Batch logs are read by people and Airflow, not a terminal: no progress bars.
     conf["spark.ui.showConsoleProgress"] = "false"
+    # Python UDFs (pseudonyms) run in worker processes: an interpreter where the project is installed
+    # (this one on one machine or the standalone cluster here; the image's on Kubernetes).
+    conf["spark.pyspark.python"] = os.environ.get("CITYLAKE_EXECUTOR_PYTHON", sys.executable)
     if local:
         # On one machine: no web UI (it costs start-up time; CITYLAKE_SPARK_UI=true turns it on).
         conf["spark.ui.enabled"] = os.environ.get("CITYLAKE_SPARK_UI", "false")
-        # Python UDFs (pseudonyms) run in worker processes: the interpreter where the project is installed.
-        conf["spark.pyspark.python"] = sys.executable
+        if "CITYLAKE_SPARK_UI_PORT" in os.environ:
+            conf["spark.ui.port"] = os.environ["CITYLAKE_SPARK_UI_PORT"]
         conf["spark.driver.host"] = "127.0.0.1"
         conf["spark.driver.bindAddress"] = "127.0.0.1"
     return conf
@@ -102,22 +114,52 @@ def _s3_conf() -> dict[str, str]:
     return conf
 
 
-def build_session(settings: Settings, app_name: str, extra_conf: dict[str, str] | None = None):
-    """A SparkSession for this process, configured by :func:`spark_conf`.
+def engine_session(settings: Settings, app_name: str, extra_conf: dict[str, str] | None = None):
+    """A classic SparkSession in this process, configured by :func:`spark_conf`: for the servers only.
 
-    Under ``spark-submit`` (which hands Python its gateway) the master comes from the submission, so
-    the Airflow connection decides where the job runs; in-process the settings' master is used.
+    The Connect server and the SQL endpoint are Spark applications of their own; jobs never build one.
     """
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName(app_name)
-    if "PYSPARK_GATEWAY_PORT" not in os.environ:
-        builder = builder.master(settings.spark_master)
-        # In-process, PySpark takes the workers' interpreter from the environment, not the conf.
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # A server started from a process that had a Connect session inherits PySpark's markers of one,
+    # which would make this builder a Connect client too.
+    for marker in ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE", "SPARK_LOCAL_REMOTE"):
+        os.environ.pop(marker, None)
+    builder = SparkSession.builder.appName(app_name).master(settings.spark_master)
+    # In-process, PySpark takes the workers' interpreter from the environment, not the conf.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     for key, value in {**spark_conf(settings), **(extra_conf or {})}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
-    # Spark's INFO lines (one per Delta snapshot) would bury the job's own log in Airflow.
+    # Spark's INFO lines (one per Delta snapshot) would bury the server's own log.
     spark.sparkContext.setLogLevel(os.environ.get("CITYLAKE_SPARK_LOG_LEVEL", "WARN"))
     return spark
+
+
+def check_reachable(url: str, timeout: float = 3.0) -> None:
+    """Fail within seconds when nothing listens at ``sc://host:port``.
+
+    The Connect client retries an unavailable server with back-off for minutes; a task should fail
+    fast, naming the endpoint, and leave the retry to Airflow.
+    """
+    endpoint = urlparse(url.replace("sc://", "http://", 1))
+    host, port = endpoint.hostname or "127.0.0.1", endpoint.port or 15002
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as error:
+        raise EngineUnreachableError(
+            f"the Spark Connect server at sc://{host}:{port} is unreachable ({error.strerror or error}); "
+            "start it with `infra/spark_connect.sh start` (CITYLAKE_SPARK_REMOTE names the endpoint)"
+        ) from None
+
+
+def build_session(settings: Settings, app_name: str):
+    """A Spark Connect session on the engine at ``settings.spark_remote`` (CLI, tests, benchmarks).
+
+    In an Airflow task the Spark provider's operator builds the session from the ``spark_connect``
+    connection instead, and hands it to the job.
+    """
+    from pyspark.sql import SparkSession
+
+    check_reachable(settings.spark_remote)
+    return SparkSession.builder.remote(settings.spark_remote).appName(app_name).getOrCreate()

@@ -28,7 +28,11 @@ def theme_of(category, rules: list[tuple[str, str]]):
     """A Column holding the theme of ``category`` (a Column): the first matching rule, else ``other``."""
     from pyspark.sql import functions as F
 
-    expression = F.lit(DEFAULT_THEME)
-    for pattern, theme in reversed(rules):
-        expression = F.when(category.like(pattern), F.lit(theme)).otherwise(expression)
-    return expression
+    if not rules:
+        return F.lit(DEFAULT_THEME)
+    # One flat CASE WHEN: nesting one per rule would exceed Spark Connect's plan depth limit.
+    (first_pattern, first_theme), *others = rules
+    expression = F.when(category.like(first_pattern), F.lit(first_theme))
+    for pattern, theme in others:
+        expression = expression.when(category.like(pattern), F.lit(theme))
+    return expression.otherwise(F.lit(DEFAULT_THEME))

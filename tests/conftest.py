@@ -1,4 +1,5 @@
-"""Shared fixtures: one local Spark session for the whole run, and settings pointing at a temporary lake."""
+"""Shared fixtures: one warm engine (a Spark Connect server) and one session on it for the whole run, and
+settings pointing at a temporary lake."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ import pytest
 from jobs.settings import PROJECT_ROOT, Settings, load_settings
 
 SEAWEEDFS_SCRIPT = PROJECT_ROOT / "infra" / "seaweedfs.sh"
+CONNECT_SCRIPT = PROJECT_ROOT / "infra" / "spark_connect.sh"
 S3_BUCKET = "citylake-test"
 SAMPLE_311 = PROJECT_ROOT / "tests" / "data" / "nyc_311" / "nyc311_2022-05-01_first924.csv"
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-# Throw-away credentials of the test S3 server, set before the shared Spark JVM starts (s3a reads
-# them from the JVM's environment, like a job on S3 reads the worker's).
+# Throw-away credentials of the test S3 server, set before the engine starts (s3a reads them from the
+# engine's environment, like an engine on S3 reads its instance role's).
 os.environ["AWS_ACCESS_KEY_ID"] = f"citylake-test-{secrets.token_hex(4)}"
 os.environ["AWS_SECRET_ACCESS_KEY"] = secrets.token_hex(16)
 # The test run's pseudonymisation key: random per run, like a deployment's secret (never a default).
@@ -37,6 +39,35 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+# The test S3 server's port, chosen before the engine starts so that the engine knows its endpoint
+# (s3a connects only when a path on S3 is read, so the server need not run yet).
+S3_PORT = free_port()
+S3_ENDPOINT = f"http://127.0.0.1:{S3_PORT}"
+ENGINE_UI_PORT = free_port()
+
+
+def engine_spark_jobs() -> int:
+    """How many Spark jobs the shared test engine has run so far (from its web UI's REST API).
+
+    The UI learns of jobs through Spark's asynchronous listener bus: read until the count settles.
+    """
+    import json
+    import time
+    import urllib.request
+
+    api = f"http://127.0.0.1:{ENGINE_UI_PORT}/api/v1/applications"
+    with urllib.request.urlopen(api, timeout=10) as response:
+        (application,) = json.load(response)
+    previous = None
+    while True:
+        with urllib.request.urlopen(f"{api}/{application['id']}/jobs", timeout=10) as response:
+            count = len(json.load(response))
+        if count == previous:
+            return count
+        previous = count
+        time.sleep(0.5)
+
+
 def make_settings(root: Path, **overrides: str) -> Settings:
     """Settings for a lake, landing zone, inbox and reports under ``root``."""
     environment = {
@@ -44,6 +75,7 @@ def make_settings(root: Path, **overrides: str) -> Settings:
         "CITYLAKE_INBOX_ROOT": str(root / "inbox"),
         "CITYLAKE_REPORTS_ROOT": str(root / "reports"),
         "CITYLAKE_SPARK_MASTER": "local[2]",
+        "CITYLAKE_SPARK_REMOTE": os.environ.get("CITYLAKE_SPARK_REMOTE", "sc://127.0.0.1:15002"),
         "CITYLAKE_JARS_DIR": os.environ.get("CITYLAKE_JARS_DIR", str(PROJECT_ROOT / ".citylake" / "jars")),
     }
     environment.update(overrides)
@@ -55,15 +87,46 @@ def spark_settings(tmp_path_factory) -> Settings:
     return make_settings(tmp_path_factory.mktemp("spark-lake"))
 
 
-@pytest.fixture(scope="session")
-def spark(spark_settings):
-    """The one Spark session of the test run: local[2], 2 shuffle partitions, UTC."""
-    from jobs.spark_config import build_session, required_jars
+def engine_environment(state: Path, port: int, **overrides: str) -> dict[str, str]:
+    """The environment of a test engine started by infra/spark_connect.sh: its own state and port."""
+    return {
+        **os.environ,
+        "CITYLAKE_STATE": str(state),
+        "CITYLAKE_SPARK_CONNECT_PORT": str(port),
+        "CITYLAKE_SPARK_REMOTE": f"sc://127.0.0.1:{port}",
+        "CITYLAKE_SPARK_MASTER": "local[2]",
+        "CITYLAKE_SHUFFLE_PARTITIONS": "2",
+        "CITYLAKE_SPARK_CONNECT_MEMORY": "2g",
+        "PATH": f"{PROJECT_ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
+        **overrides,
+    }
 
-    os.environ["CITYLAKE_SHUFFLE_PARTITIONS"] = "2"
-    # The S3 JARs too, so that the object-storage tests can share this session.
-    all_jars = required_jars(dataclasses.replace(spark_settings, lake_root="s3a://any/lake"))
-    session = build_session(spark_settings, "citylake-tests", {"spark.jars": ",".join(all_jars)})
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory):
+    """The test run's warm engine: a Spark Connect server on a free loopback port, stopped at the end.
+
+    It can reach the test S3 server too (its JARs and endpoint), so the object-storage tests share it.
+    """
+    environment = engine_environment(
+        tmp_path_factory.mktemp("engine"), free_port(), CITYLAKE_LAKE_ROOT=f"s3a://{S3_BUCKET}/lake", AWS_ENDPOINT_URL=S3_ENDPOINT,
+        # Its web UI's REST API lets a test count the Spark jobs an operation ran.
+        CITYLAKE_SPARK_UI="true", CITYLAKE_SPARK_UI_PORT=str(ENGINE_UI_PORT),
+    )
+    subprocess.run([str(CONNECT_SCRIPT), "start"], env=environment, check=True, timeout=240)
+    try:
+        yield environment["CITYLAKE_SPARK_REMOTE"]
+    finally:
+        subprocess.run([str(CONNECT_SCRIPT), "stop"], env=environment, check=True, timeout=90)
+
+
+@pytest.fixture(scope="session")
+def spark(engine, spark_settings):
+    """The one Spark session of the test run, on the shared engine (local[2], 2 shuffle partitions, UTC)."""
+    from jobs.spark_config import build_session
+
+    os.environ["CITYLAKE_SPARK_REMOTE"] = engine
+    session = build_session(dataclasses.replace(spark_settings, spark_remote=engine), "citylake-tests")
     yield session
     session.stop()
 
@@ -98,8 +161,8 @@ def lake(spark, settings):
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
     """SeaweedFS on a free loopback port with throw-away credentials; the process environment points at it."""
-    port = free_port()
-    # The throw-away credentials conftest set before the Spark JVM started.
+    port = S3_PORT
+    # The throw-away credentials conftest set before the engine started.
     credentials = {key: os.environ[key] for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
     environment = {
         **os.environ,

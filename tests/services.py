@@ -23,7 +23,8 @@ def listening_addresses(groups: list[int]) -> set[str]:
     addresses = set()
     for process in processes_in(groups):
         try:
-            addresses |= {c.laddr.ip for c in process.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN}
+            # A dual-stack JVM socket bound to 127.0.0.1 shows as the IPv4-mapped ::ffff:127.0.0.1.
+            addresses |= {c.laddr.ip.removeprefix("::ffff:") for c in process.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN}
         except psutil.Error:
             continue
     return addresses

@@ -112,6 +112,7 @@ def stack(s3, tmp_path_factory):
         CITYLAKE_SPARK_MASTER=f"spark://127.0.0.1:{cluster_port}",
         CITYLAKE_SHUFFLE_PARTITIONS="2",
         CITYLAKE_AIRFLOW_PORT=str(free_port()),
+        CITYLAKE_SPARK_CONNECT_PORT=str(free_port()),
         CITYLAKE_BI_PORT=str(free_port()),
         CITYLAKE_BI_REFRESH_SECONDS="3",
         CITYLAKE_RETRY_DELAY_SECONDS="5",
@@ -164,11 +165,11 @@ def test_the_311_dag_runs_on_the_cluster_with_the_lake_on_s3_and_bi_sees_each_ru
     assert_gold_rows_match_raw_csv(after_first, SAMPLE_311)
     assert_gold_rows_match_raw_csv(after_second, both_days)
 
-    # Both DAG runs' Spark applications ran on the standalone cluster.
+    # Both DAG runs' work ran on the standalone cluster: the engine they reach is an application there.
     master_ui = f"http://127.0.0.1:{environment['CITYLAKE_SPARK_MASTER_UI_PORT']}/json/"
     with urllib.request.urlopen(master_ui, timeout=10) as response:
-        applications = [app["name"] for app in json.load(response)["completedapps"]]
-    assert sorted(name for name in applications if name.startswith("citylake-nyc311")) == [f"citylake-nyc311-{day}" for day in DAYS]
+        applications = [app["name"] for app in json.load(response)["activeapps"]]
+    assert applications == ["citylake-engine"]
 
     # The audit zone is served too: one balanced reconciliation per delivery.
     checks = query(environment, "SELECT source_file, manifest_rows, published_rows + quarantined_rows AS accounted, balanced FROM audit.reconciliation ORDER BY source_file")

@@ -52,11 +52,11 @@ def test_every_dag_follows_the_policy(dagbag, dag_id):
         assert task.on_failure_callback, task.task_id
 
 
-def test_spark_tasks_take_the_logical_date_from_the_template(dagbag):
+def test_spark_tasks_run_on_the_engine_and_take_the_logical_date_from_the_template(dagbag):
     task = dagbag.dags["nyc311_daily"].get_task("bronze_to_gold")
-    assert task._conn_id == "spark_default"
-    assert "{{ ds }}" in task.application_args
-    assert str(task.py_files).endswith("build/jobs.zip")
+    assert task.conn_id == "spark_connect"
+    assert "{{ ds }}" in task.op_args
+    assert task.python_callable.__name__ == "run_job"
 
 
 @pytest.mark.parametrize("dag_id", sorted(SOURCE_DAGS))
@@ -85,7 +85,7 @@ def test_every_declared_source_and_product_has_its_dag_and_every_dag_is_declared
         assert dag.doc_md == registry().doc(pipeline)
         assert {task.owner for task in dag.tasks} == {pipeline.owner}
         spark_task = dag.topological_sort()[-1]
-        assert spark_task.application_args[0] == pipeline.job
+        assert spark_task.op_args[0] == pipeline.job
         assert {outlet.name for outlet in spark_task.outlets} == set(pipeline.gold if hasattr(pipeline, "gold") else pipeline.outputs)
 
 
@@ -94,12 +94,12 @@ def test_maintenance_optimizes_every_clustered_table_in_its_writers_pool(dagbag)
 
     pools = json.loads((PROJECT_ROOT / "infra" / "airflow" / "pools.json").read_text())
     maintenance = dagbag.dags["lake_maintenance"]
-    tasks = {task.application_args[task.application_args.index("--table") + 1]: task for task in maintenance.tasks}
+    tasks = {task.op_args[task.op_args.index("--table") + 1]: task for task in maintenance.tasks}
     assert set(tasks) == set(clustered_tables())
     writer = dagbag.dags["nyc311_daily"].get_task("bronze_to_gold")
     assert tasks["gold.service_requests_daily"].pool == writer.pool == "nyc311_writes"
     assert pools[writer.pool]["slots"] == 1
-    assert "--expectations-dir" not in tasks["gold.service_requests_daily"].application_args
+    assert "--expectations-dir" not in tasks["gold.service_requests_daily"].op_args
 
 
 def test_parsing_the_dag_folder_is_fast_and_imports_no_heavy_library():

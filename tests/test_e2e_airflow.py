@@ -1,4 +1,4 @@
-"""End to end through a real Airflow: scheduler, DAG processor, API server, LocalExecutor, spark-submit.
+"""End to end through a real Airflow: scheduler, DAG processor, API server, LocalExecutor, the warm engine.
 
 The project's own scripts start Airflow on a free loopback port with its own state folder, the
 `citylake backfill` command runs the 311 DAG over the sample's day, and the gold table is compared
@@ -36,6 +36,7 @@ def airflow(tmp_path_factory):
     environment.update(
         CITYLAKE_STATE=str(state),
         CITYLAKE_AIRFLOW_PORT=str(free_port()),
+        CITYLAKE_SPARK_CONNECT_PORT=str(free_port()),
         CITYLAKE_RETRY_DELAY_SECONDS="5",
         PATH=f"{PROJECT_ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
     )
@@ -75,7 +76,7 @@ def test_the_311_dag_runs_through_the_scheduler_and_gold_matches_the_raw_file(ai
     check = spark.table("audit.reconciliation").first()
     assert (check.manifest_rows, check.published_rows + check.quarantined_rows, check.balanced) == (924, 924, True)
 
-    # The job shipped as build/jobs.zip wrote the run's quality report and its Data Docs.
+    # The job wrote the run's quality report and its Data Docs.
     assert (state / "reports" / "quality" / "index.html").is_file()
     assert len(list((state / "reports" / "data_docs").glob("*/index.html"))) == 1
 

@@ -13,7 +13,6 @@ from jobs.landing import LandingError, land_file, manifest_entries
 from jobs.nyc311 import columns as raw
 from jobs.nyc311 import job
 from jobs.settings import PROJECT_ROOT
-from jobs.spark_config import spark_conf
 from tests.conftest import S3_BUCKET as BUCKET, SAMPLE_311, free_port, make_settings, point_catalog_at
 from tests.expected_gold import assert_gold_matches_raw_csv
 
@@ -21,12 +20,7 @@ from tests.expected_gold import assert_gold_matches_raw_csv
 def test_the_311_day_lands_and_publishes_with_the_lake_on_s3(spark, s3, tmp_path):
     settings = make_settings(tmp_path, CITYLAKE_LAKE_ROOT=f"s3a://{BUCKET}/lake")
     assert settings.landing_root == f"s3a://{BUCKET}/lake/landing"
-    # The shared session was started for a local lake: give its Hadoop configuration the s3a settings
-    # that a job on S3 gets at start (the same function builds both).
-    hadoop = spark.sparkContext._jsc.hadoopConfiguration()
-    for key, value in spark_conf(settings).items():
-        if key.startswith("spark.hadoop."):
-            hadoop.set(key.removeprefix("spark.hadoop."), value)
+    # The shared engine was started with the s3a settings of the test S3 server (tests/conftest.py).
 
     entry, is_new = land_file(settings, raw.SOURCE, "2022-05-01", SAMPLE_311, raw.REQUIRED_COLUMNS)
     assert is_new and entry.landed_path.startswith(f"s3a://{BUCKET}/lake/landing/nyc_311/2022-05-01/")

@@ -21,6 +21,7 @@ from jobs import declarations, lake, pipeline, publish, pseudonyms
 from jobs.audit import RunContext
 from jobs.landing import land_file
 from jobs.settings import PROJECT_ROOT
+from tests.conftest import CONNECT_SCRIPT, engine_environment, free_port
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixture_people"
 DAY = "2024-03-01"
@@ -202,13 +203,12 @@ def expected_pseudonym_under(key: str, identifier: str) -> str:
 
 
 KEY_LEAK_PROBE = """
-import os, sys
-from pyspark.sql import SparkSession
 from jobs import declarations, pseudonyms
 from jobs.settings import load_settings
-spark = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
-         .config("spark.eventLog.enabled", "true").config("spark.eventLog.dir", sys.argv[1]).getOrCreate())
-key = pseudonyms.read_key(load_settings())
+from jobs.spark_config import build_session
+settings = load_settings()
+spark = build_session(settings, "key-leak-probe")
+key = pseudonyms.read_key(settings)
 (table,), _, _ = declarations.parse("probe", '''
 owner: probe
 tables:
@@ -217,7 +217,6 @@ tables:
       - {name: person_id, type: string, classification: direct_identifier, treatment: pseudonymise}
 ''')
 frame = pseudonyms.pseudonymise(spark.createDataFrame([("P-0001",), ("P-0002",)], "person_id string"), table, key)
-print(frame._jdf.queryExecution().toString())
 frame.explain(extended=True)
 print(key, frame.collect())
 spark.stop()
@@ -225,15 +224,23 @@ spark.stop()
 
 
 def test_the_key_is_in_no_plan_log_or_event_log(tmp_path):
-    """A separate application with Spark's event log on: its plans, output and event log never hold the key."""
+    """A job on an engine of its own with Spark's event log on: the job's output and plans, the engine's log
+    and its event log never hold the key (it travels only inside the UDF's closure)."""
     secret = "probe-key-" + os.urandom(16).hex()
     events = tmp_path / "events"
     events.mkdir()
-    environment = {**os.environ, "CITYLAKE_PSEUDONYM_KEY": secret, "PYTHONPATH": str(PROJECT_ROOT)}
-    result = subprocess.run([sys.executable, "-c", KEY_LEAK_PROBE, events.as_uri()], capture_output=True, text=True, env=environment, timeout=300)
+    port = free_port()
+    engine = engine_environment(tmp_path / "engine", port, CITYLAKE_SPARK_EVENT_LOG_DIR=events.as_uri(), CITYLAKE_PSEUDONYM_KEY="engine-has-no-key-" + os.urandom(16).hex())
+    subprocess.run([str(CONNECT_SCRIPT), "start"], env=engine, check=True, timeout=240)
+    try:
+        environment = {**os.environ, "CITYLAKE_PSEUDONYM_KEY": secret, "CITYLAKE_SPARK_REMOTE": f"sc://127.0.0.1:{port}", "PYTHONPATH": str(PROJECT_ROOT)}
+        result = subprocess.run([sys.executable, "-c", KEY_LEAK_PROBE], capture_output=True, text=True, env=environment, timeout=300)
+    finally:
+        subprocess.run([str(CONNECT_SCRIPT), "stop"], env=engine, check=True, timeout=90)
     assert result.returncode == 0, result.stderr[-3000:]
     assert hmac.new(secret.encode(), b"P-0001", hashlib.sha256).hexdigest() in result.stdout  # the probe did pseudonymise
     event_logs = [path.read_bytes() for path in events.rglob("*") if path.is_file()]
     assert event_logs
-    for where, text in [("stdout", result.stdout.encode()), ("stderr", result.stderr.encode()), *[("event log", log) for log in event_logs]]:
+    engine_log = (tmp_path / "engine" / "spark-connect" / "server.log").read_bytes()
+    for where, text in [("stdout", result.stdout.encode()), ("stderr", result.stderr.encode()), ("engine log", engine_log), *[("event log", log) for log in event_logs]]:
         assert secret.encode() not in text and secret.encode().hex().encode() not in text, where

@@ -9,6 +9,7 @@ import pytest
 
 from jobs import quality
 from jobs.settings import PROJECT_ROOT
+from tests.conftest import engine_spark_jobs
 
 SUITES = sorted((PROJECT_ROOT / "expectations").glob("*.json"))
 
@@ -108,15 +109,14 @@ def test_the_column_comparison_adds_no_spark_job_to_the_suite(spark, tmp_path):
     """Why it exists: GE's column-pair form adds Spark jobs of its own; this one rides in the suite's aggregation."""
     df = spark.createDataFrame([(1, 10, 5), (2, 10, 10)], "k long, closed long, created long").persist()
     df.count()
-    tracker = spark.sparkContext.statusTracker()
     not_null = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "k"}, "meta": {"severity": "critical"}}
     greater = {"type": "expect_column_values_to_be_greater_than_column", "kwargs": {"column": "closed", "other_column": "created"}, "meta": {"severity": "critical"}}
 
     def spark_jobs(expectations):
         suite = write_suite(tmp_path, expectations)
-        before = len(tracker.getJobIdsForGroup())
+        before = engine_spark_jobs()
         quality.validate(df, suite)
-        return len(tracker.getJobIdsForGroup()) - before
+        return engine_spark_jobs() - before
 
     spark_jobs([not_null, greater])  # Great Expectations' first validation in a process does extra work
     assert spark_jobs([not_null, greater]) == spark_jobs([not_null])

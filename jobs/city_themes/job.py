@@ -10,7 +10,7 @@ It runs when any source's gold table changes (the ``city_themes`` DAG is schedul
 Assets, its declared inputs in jobs/city_themes/declarations.yaml) and rebuilds the table whole from the
 gold tables, which are small: a rerun gives the same table.
 
-    spark-submit ... jobs/run.py city_themes --logical-date 2022-05-08 --expectations-dir expectations
+    python -m jobs.run city_themes --logical-date 2022-05-08 --expectations-dir expectations
 """
 
 from __future__ import annotations
@@ -92,10 +92,10 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, expect
         report.write_report_logging_errors(spark, settings, run_context.run_id)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, spark=None) -> None:
     args = pipeline.parse_args("city_themes", argv)
     overrides = {"CITYLAKE_LAKE_ROOT": args.lake_root} if args.lake_root else {}
     settings = load_settings({**os.environ, **overrides})
     run_context = RunContext(args.run_id, args.dag_id, args.task_id, args.logical_date.isoformat())
-    spark = build_session(settings, f"citylake-city-themes-{args.logical_date}")
+    spark = spark or build_session(settings, f"citylake-city-themes-{args.logical_date}")
     run(spark, settings, run_context, args.expectations_dir)

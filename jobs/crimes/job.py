@@ -3,7 +3,7 @@
 The steps every source shares are in jobs/pipeline.py; its tables are declared in
 jobs/crimes/declarations.yaml; this module gives the code that fills them and how its gold is refreshed.
 
-    spark-submit ... jobs/run.py crimes --logical-date 2012-02-14 --expectations-dir expectations
+    python -m jobs.run crimes --logical-date 2012-02-14 --expectations-dir expectations
 """
 
 from __future__ import annotations
@@ -31,5 +31,5 @@ SOURCE = pipeline.declared_source(
 )
 
 
-def main(argv: list[str] | None = None) -> None:
-    pipeline.main("crimes", SOURCE, argv)
+def main(argv: list[str] | None = None, spark=None) -> None:
+    pipeline.main("crimes", SOURCE, argv, spark)

@@ -5,7 +5,7 @@ than processing a day of 311 (see README, "Submission cost"). The steps every so
 jobs/pipeline.py; its tables are declared in
 jobs/nyc311/declarations.yaml; this module gives the code that fills them and how its gold is refreshed.
 
-    spark-submit ... jobs/run.py nyc311 --logical-date 2022-05-01 --expectations-dir expectations
+    python -m jobs.run nyc311 --logical-date 2022-05-01 --expectations-dir expectations
 """
 
 from __future__ import annotations
@@ -34,5 +34,5 @@ SOURCE = pipeline.declared_source(
 )
 
 
-def main(argv: list[str] | None = None) -> None:
-    pipeline.main("nyc311", SOURCE, argv)
+def main(argv: list[str] | None = None, spark=None) -> None:
+    pipeline.main("nyc311", SOURCE, argv, spark)

@@ -3,7 +3,7 @@
 The steps every source shares are in jobs/pipeline.py; this module names the taxi tables and suites
 and how its gold is refreshed.
 
-    spark-submit ... jobs/run.py taxi --logical-date 2019-01-31 --expectations-dir expectations
+    python -m jobs.run taxi --logical-date 2019-01-31 --expectations-dir expectations
 """
 
 from __future__ import annotations
@@ -28,5 +28,5 @@ SOURCE = pipeline.declared_source(
 )
 
 
-def main(argv: list[str] | None = None) -> None:
-    pipeline.main("taxi", SOURCE, argv)
+def main(argv: list[str] | None = None, spark=None) -> None:
+    pipeline.main("taxi", SOURCE, argv, spark)

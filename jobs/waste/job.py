@@ -3,7 +3,7 @@
 The steps every source shares are in jobs/pipeline.py; this module names the waste tables and suites
 and how its gold is refreshed.
 
-    spark-submit ... jobs/run.py waste --logical-date 2022-05-01 --expectations-dir expectations
+    python -m jobs.run waste --logical-date 2022-05-01 --expectations-dir expectations
 """
 
 from __future__ import annotations
@@ -30,5 +30,5 @@ SOURCE = pipeline.declared_source(
 )
 
 
-def main(argv: list[str] | None = None) -> None:
-    pipeline.main("waste", SOURCE, argv)
+def main(argv: list[str] | None = None, spark=None) -> None:
+    pipeline.main("waste", SOURCE, argv, spark)
