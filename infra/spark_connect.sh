@@ -16,42 +16,30 @@ export CITYLAKE_SPARK_CONNECT_PORT="$CONNECT_PORT"
 PID_FILE="$CONNECT_DIR/server.pid"
 LOG_FILE="$CONNECT_DIR/server.log"
 
-listening() {
-  python3 -c "import socket, sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=2).close()" "$CONNECT_PORT" 2>/dev/null
-}
-
-running() {
-  [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null
-}
-
 start() {
   mkdir -p "$CONNECT_DIR"
-  if running; then
+  if service_running "$PID_FILE"; then
     echo "spark connect: already running (pid $(cat "$PID_FILE"))"
     return 0
   fi
-  # The supervisor: restart the server when it exits on its own; `stop` TERMs the whole group.
+  # The supervisor: restart the server when it dies after having run a while (one that dies within
+  # 30 s of starting cannot start: the supervisor gives up, and `start` shows the log); `stop` TERMs the group.
   (cd "$CONNECT_DIR" && exec setsid bash -c '
       trap "exit 0" TERM
       while true; do
+        started=$(date +%s)
         python -m jobs.connect_server & wait $! && exit 0
-        echo "$(date -u +%FT%TZ) spark connect server exited ($?); restarting in 2 s"
+        status=$?
+        if [ $(( $(date +%s) - started )) -lt 30 ]; then exit "$status"; fi
+        echo "$(date -u +%FT%TZ) spark connect server exited ($status); restarting in 2 s"
         sleep 2
       done') >> "$LOG_FILE" 2>&1 < /dev/null &
   echo $! > "$PID_FILE"
-  for _ in $(seq 1 180); do
-    if listening; then
-      echo "spark connect: sc://127.0.0.1:$CONNECT_PORT (pid $(cat "$PID_FILE"), log $LOG_FILE)"
-      return 0
-    fi
-    if ! running; then
-      echo "spark connect server exited during start-up:" >&2; tail -n 30 "$LOG_FILE" >&2; exit 1
-    fi
-    sleep 1
-  done
-  echo "spark connect: not listening after 180 s; see $LOG_FILE" >&2
-  stop
-  exit 1
+  if ! wait_until_listening "spark connect" "$PID_FILE" "$CONNECT_PORT" "$LOG_FILE" 180; then
+    stop
+    exit 1
+  fi
+  echo "spark connect: sc://127.0.0.1:$CONNECT_PORT (pid $(cat "$PID_FILE"), log $LOG_FILE)"
 }
 
 stop() {
@@ -62,6 +50,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   restart) stop; start ;;
-  status) if running && listening; then echo "spark connect: running on sc://127.0.0.1:$CONNECT_PORT"; else echo "spark connect: stopped"; exit 3; fi ;;
+  status) if service_running "$PID_FILE" && port_listening "$CONNECT_PORT"; then echo "spark connect: running on sc://127.0.0.1:$CONNECT_PORT"; else echo "spark connect: stopped"; exit 3; fi ;;
   *) echo "usage: $0 start|stop|restart|status" >&2; exit 2 ;;
 esac

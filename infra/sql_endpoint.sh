@@ -15,36 +15,20 @@ BI_PORT="${CITYLAKE_BI_PORT:-10000}"
 PID_FILE="$BI_DIR/server.pid"
 LOG_FILE="$BI_DIR/server.log"
 
-listening() {
-  python3 -c "import socket, sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=2).close()" "$BI_PORT" 2>/dev/null
-}
-
-running() {
-  [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null
-}
-
 start() {
   mkdir -p "$BI_DIR"
-  if running; then
+  if service_running "$PID_FILE"; then
     echo "sql endpoint: already running (pid $(cat "$PID_FILE"))"
     return 0
   fi
   # Run from its own folder: HiveServer2 keeps scratch files (derby.log, operation logs) in the working directory.
   (cd "$BI_DIR" && exec setsid python -m jobs.bi_server --port "$BI_PORT") >> "$LOG_FILE" 2>&1 < /dev/null &
   echo $! > "$PID_FILE"
-  for _ in $(seq 1 120); do
-    if listening; then
-      echo "sql endpoint: jdbc:hive2://127.0.0.1:$BI_PORT (pid $(cat "$PID_FILE"), log $LOG_FILE)"
-      return 0
-    fi
-    if ! running; then
-      echo "sql endpoint exited during start-up:" >&2; tail -n 30 "$LOG_FILE" >&2; exit 1
-    fi
-    sleep 1
-  done
-  echo "sql endpoint: not listening after 120 s; see $LOG_FILE" >&2
-  stop
-  exit 1
+  if ! wait_until_listening "sql endpoint" "$PID_FILE" "$BI_PORT" "$LOG_FILE" 120; then
+    stop
+    exit 1
+  fi
+  echo "sql endpoint: jdbc:hive2://127.0.0.1:$BI_PORT (pid $(cat "$PID_FILE"), log $LOG_FILE)"
 }
 
 stop() {
@@ -54,6 +38,6 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  status) if running; then echo "sql endpoint: running"; else echo "sql endpoint: stopped"; fi ;;
+  status) if service_running "$PID_FILE"; then echo "sql endpoint: running"; else echo "sql endpoint: stopped"; fi ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

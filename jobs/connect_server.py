@@ -30,6 +30,7 @@ log = logging.getLogger("citylake.connect_server")
 
 CONNECT_PLUGIN = "org.apache.spark.sql.connect.SparkConnectPlugin"
 FAIR_POOLS = PROJECT_ROOT / "infra" / "spark_fair_pools.xml"
+HEALTH_CHECK_SECONDS = 5
 
 
 def server_conf(host: str, port: int, memory: str) -> dict[str, str]:
@@ -68,9 +69,21 @@ def main(argv: list[str] | None = None) -> None:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    stopping.wait()
+    while not stopping.wait(HEALTH_CHECK_SECONDS):
+        if not engine_alive(spark):
+            # Exit non-zero: infra/spark_connect.sh's supervisor starts a new engine.
+            log.error("the engine's JVM or Spark context is gone; exiting so that the supervisor restarts it")
+            raise SystemExit(1)
     log.info("stopping")
     spark.stop()
+
+
+def engine_alive(spark) -> bool:
+    """Whether the JVM answers and its Spark context still runs (an out-of-memory error can stop it)."""
+    try:
+        return not spark.sparkContext._jsc.sc().isStopped()
+    except Exception:  # py4j: the JVM is gone
+        return False
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """Write, audit, publish: a batch reaches a table BI reads only after its suite passed on the batch itself.
 
 The batch must hold exactly its table's declared columns (jobs/declarations.py), so an unclassified
-column never leaves bronze. It is then written to the staging zone
-(``<lake>/staging/<zone>.<table>/<batch>``), read back once and persisted, validated with the table's
-Great Expectations suite, and only then published with the table's own idempotent write (MERGE by key
-or an exact replace). A critical failure publishes nothing, keeps the staged batch for inspection and
-fails the task with table, batch, expectation and evidence.
+column never leaves bronze. It is then persisted (computed once, on the engine), validated with the
+table's Great Expectations suite, and only then published from that same persisted copy with the
+table's own idempotent write (MERGE by key or an exact replace): what was validated is what is
+published. A critical failure publishes nothing, writes the batch to the staging zone
+(``<lake>/staging/<zone>.<table>/<batch>``) for inspection and fails the task with table, batch,
+expectation and evidence. (A passing batch is not written to staging first: that write and read-back
+cost a Delta commit and a scan per publication, and the persisted copy already pins what is checked.)
 Every result is recorded in ``audit.dq_results`` with the Delta version the publication produced, and
 each publication in ``audit.publications`` with its row count and the raw files behind it.
 """
@@ -99,30 +101,34 @@ def write_audit_publish(
     """
     # Default deny: nothing undeclared (so unclassified) is written past bronze, not even to staging.
     target.check_written([(column.name, column.dataType.simpleString()) for column in batch.schema.fields])
-    staged_at = staging_path(settings, target, batch_id)
+    # The caller may have persisted the batch already (and use it after): then it stays persisted.
+    persisted_here = not batch.is_cached
     with phase(f"{target.name} stage"):
-        batch.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(staged_at)
-        staged = spark.read.format("delta").load(staged_at).persist()
+        staged = batch.persist() if persisted_here else batch
+        staged_rows = staged.count()
     suite_path = expectations_dir / target.suite
-    with phase(f"{target.name} gate"):
-        results = list(earlier_results) + quality.validate(staged, suite_path, {**run_parameters(spark, settings, target, run.logical_date), **(reconciliation or {})}, label=f"{target.name} {batch_id}")
-    failures = quality.critical_failures(results)
-    if failures:
-        staged.unpersist()
-        record_quality(spark, settings, run, target.name, batch_id, None, results)
-        raise quality.CriticalExpectationFailed(
-            quality.describe_failure(target.name, batch_id, failures) + f"\nnothing was published; the staged batch is kept at {staged_at}"
-        )
     try:
+        with phase(f"{target.name} gate"):
+            results = list(earlier_results) + quality.validate(staged, suite_path, {**run_parameters(spark, settings, target, run.logical_date), **(reconciliation or {})}, label=f"{target.name} {batch_id}")
+        failures = quality.critical_failures(results)
+        if failures:
+            staged_at = staging_path(settings, target, batch_id)
+            staged.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(staged_at)
+            record_quality(spark, settings, run, target.name, batch_id, None, results)
+            raise quality.CriticalExpectationFailed(
+                quality.describe_failure(target.name, batch_id, failures) + f"\nnothing was published; the batch is kept at {staged_at}"
+            )
         with phase(f"{target.name} publish"):
             publish(staged)
             version = latest_version(spark, settings, target)
         with phase(f"{target.name} audit"):
             record_quality(spark, settings, run, target.name, batch_id, version, results)
-            record_publication(spark, settings, run, target.name, batch_id, version, staged.count(), source_files)
+            record_publication(spark, settings, run, target.name, batch_id, version, staged_rows, source_files)
     finally:
-        staged.unpersist()
-    _delete(settings, staged_at)
+        if persisted_here:
+            staged.unpersist()
+    # A rerun that passes clears what an earlier failed attempt of the batch left in staging.
+    _delete(settings, staging_path(settings, target, batch_id))
     log.info("%s: batch %s published as version %s", target.name, batch_id, version)
     return version
 

@@ -23,6 +23,7 @@ from pyspark.sql import SparkSession
 
 from jobs import alerts, lake
 from jobs.landing import store_for
+from jobs.phases import phase
 from jobs.settings import Settings, load_settings
 from jobs.spark_config import build_session
 
@@ -252,8 +253,10 @@ def write_report(spark: SparkSession, settings: Settings, run_id: str) -> str:
     """
     from jobs import data_docs, quality
 
-    site = data_docs.publish_run_site(settings, run_id, quality.take_validations())
-    data = gather(spark, settings)
+    with phase("report: Data Docs"):
+        site = data_docs.publish_run_site(settings, run_id, quality.take_validations())
+    with phase("report: read the audit trail"):
+        data = gather(spark, settings)
     store = store_for(settings.reports_root)
     docs_link = f"../{data_docs.site_key(run_id)}/index.html" if site else None
     store.put_text(f"{REPORT_FOLDER}/{page_name(run_id)}", render_run(data, run_id, docs_link))
