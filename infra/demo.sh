@@ -39,9 +39,13 @@ status=0
 # warm engine (its FAIR scheduler interleaves their Spark jobs); each DAG still runs one day at a time.
 # city_themes is scheduled on the sources' gold Assets and rebuilds from all of them: unpaused before
 # the last backfill (waste), its runs follow that one's rather than every daily run.
+# Their backfills are created a few seconds apart: SQLite, the embedded metadata DB, refuses concurrent
+# creations (the CLI retries a busy database too).
 pids=()
 citylake backfill nyc311_daily "$first_day" "$last_day" & pids+=($!)
+sleep 10
 citylake backfill taxi_daily "$generated_from" "$last_day" & pids+=($!)
+sleep 10
 citylake backfill crimes_daily "$generated_from" "$last_day" & pids+=($!)
 for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
 citylake unpause city_themes || status=$?

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import sys
 import time
 import urllib.error
@@ -29,7 +30,7 @@ TERMINAL_RUN_STATES = {"success", "failed"}
 class AirflowApi:
     """A small client of Airflow's public REST API (v2), authenticated with a JWT from /auth/token."""
 
-    BUSY_RETRIES = 8
+    BUSY_RETRIES = 12
 
     def __init__(self, base_url: str, timeout: float = 30):
         self.base_url = base_url.rstrip("/")
@@ -52,7 +53,8 @@ class AirflowApi:
                 # 503: the metadata DB was busy (SQLite, the embedded installation's, locks while the
                 # scheduler writes); nothing was done, so asking again is safe.
                 if error.code == 503 and attempt < self.BUSY_RETRIES:
-                    time.sleep(2 * attempt)
+                    # Jittered: several clients that collided must not retry in step and collide again.
+                    time.sleep(min(random.uniform(1.0, 3.0) * attempt, 15.0))
                     continue
                 raise RuntimeError(f"Airflow API {method} {path}: HTTP {error.code}: {detail}") from error
         raise AssertionError("unreachable")
