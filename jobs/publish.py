@@ -41,8 +41,13 @@ FRESHNESS_DAYS = 1
 log = logging.getLogger(__name__)
 
 
+def staging_key(target: Table, batch_id: str) -> str:
+    """Where a failed batch is kept, relative to the lake root."""
+    return f"{STAGING_ZONE}/{target.name}/{batch_id}"
+
+
 def staging_path(settings: Settings, target: Table, batch_id: str) -> str:
-    return f"{settings.zone_path(STAGING_ZONE)}/{target.name}/{batch_id}"
+    return f"{settings.lake_root.rstrip('/')}/{staging_key(target, batch_id)}"
 
 
 def run_parameters(spark: SparkSession, settings: Settings, target: Table, logical_date: str) -> dict:
@@ -128,7 +133,7 @@ def write_audit_publish(
         if persisted_here:
             staged.unpersist()
     # A rerun that passes clears what an earlier failed attempt of the batch left in staging.
-    _delete(settings, staging_path(settings, target, batch_id))
+    store_for(settings.lake_root).delete_tree(staging_key(target, batch_id))
     log.info("%s: batch %s published as version %s", target.name, batch_id, version)
     return version
 
@@ -136,8 +141,3 @@ def write_audit_publish(
 def latest_version(spark: SparkSession, settings: Settings, target: Table) -> int:
     return lake.latest_version(spark, settings, target.zone, target.table)
 
-
-def _delete(settings: Settings, path: str) -> None:
-    """Remove a published batch's staging folder (a failed one stays for inspection)."""
-    lake_root = settings.lake_root.rstrip("/")
-    store_for(lake_root).delete_tree(path.removeprefix(lake_root + "/"))

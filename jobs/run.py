@@ -43,10 +43,9 @@ def run_job(*argv: str, spark=None) -> None:
 
 
 def main(argv: list[str]) -> None:
-    if not argv:
-        job_module("")
+    module = job_module(argv[0] if argv else "")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    job_module(argv[0]).main(argv[1:])
+    module.main(argv[1:])
 
 
 if __name__ == "__main__":

@@ -57,11 +57,6 @@ class Settings:
         return any(root.startswith("s3a://") for root in (self.lake_root, self.landing_root))
 
 
-def settings_environment(settings: Settings) -> dict[str, str]:
-    """The settings as ``CITYLAKE_*`` variables: how a submitted job gets exactly the worker's settings."""
-    return {_env_name(field.name): getattr(settings, field.name) for field in fields(Settings)}
-
-
 def _defaults() -> dict[str, str]:
     state = PROJECT_ROOT / ".citylake"
     lake = state / "lake"

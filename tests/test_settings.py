@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.settings import PROJECT_ROOT, SettingsError, load_settings, settings_environment
+from jobs.settings import PROJECT_ROOT, SettingsError, load_settings
 
 
 def test_defaults_keep_everything_inside_the_project():
@@ -57,11 +57,6 @@ def test_an_unknown_key_in_the_file_is_named(tmp_path):
 def test_the_key_source_is_a_reference_never_the_key():
     settings = load_settings({"CITYLAKE_PSEUDONYM_KEY_SOURCE": "airflow-conn:citylake_pseudonym_key"})
     assert settings.pseudonym_key_source == "airflow-conn:citylake_pseudonym_key"
-
-
-def test_settings_round_trip_through_the_environment_given_to_a_submitted_job():
-    settings = load_settings({"CITYLAKE_LAKE_ROOT": "/data/lake", "CITYLAKE_SPARK_MASTER": "yarn"})
-    assert load_settings(settings_environment(settings)) == settings
 
 
 def test_spark_conf_adds_s3_jars_and_endpoint_only_for_a_lake_on_s3(monkeypatch, tmp_path):
