@@ -7,8 +7,10 @@ the files removed and added, and the Delta version produced, in `audit.maintenan
 
 **Does not collide with writers:** each table's task runs in the Airflow pool of the DAG that writes
 the table (its declaration's `pool`, one slot, see `infra/airflow/pools.json`), so OPTIMIZE and the
-writer's replace never run at once. Readers are never blocked: the SQL endpoint keeps serving the
-previous version until OPTIMIZE commits.
+writer's replace never run at once. The audit tables, which every DAG writes (one small file per run
+each), are compacted too: there OPTIMIZE and a writer may commit at once, and whichever loses tries
+again on the new snapshot. Readers are never blocked: the SQL endpoint keeps serving the previous
+version until OPTIMIZE commits.
 
 **Owner:** citylake-data-eng. **When it fails:** nothing is lost (OPTIMIZE commits atomically or not
 at all); clear the task once the cause (usually storage) is fixed.
@@ -30,7 +32,7 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     default_args=default_args(retries=1),
-    tags=["maintenance", "gold", "bi"],
+    tags=["maintenance", "gold", "bi", "audit"],
 ) as dag:
     for table in registry().clustered():
         spark_job_task(
@@ -39,5 +41,5 @@ with DAG(
             "--table", table.name,
             "--logical-date", "{{ ds }}",
             validates=False,
-            pool=registry().writer_of(table.name).pool,
+            pool=registry().writers_pool(table.name),
         )

@@ -2,10 +2,17 @@
 
 Rows are keyed by (run_id, batch_id): clearing and rerunning the same Airflow run replaces its rows,
 while a new run adds its own, so the trail shows every run that touched a batch.
+
+A job opens its run's trail (``with recording(spark, settings, run):``) and every row it records is
+kept until the run ends, then written with one Delta commit per audit table, also when the run
+fails: the audit tables take commits from every DAG at once, so each commit saved is a conflict
+avoided. A row recorded with no trail open (a test, a one-off call) is written at once.
 """
 
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
@@ -13,6 +20,7 @@ from pyspark.sql import SparkSession
 
 from jobs import lake
 from jobs.declarations import registry
+from jobs.phases import phase
 from jobs.quality import ExpectationResult
 from jobs.settings import Settings
 
@@ -57,15 +65,61 @@ def _now():
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+log = logging.getLogger(__name__)
+_SCHEMAS = {"dq_results": DQ_RESULTS_SCHEMA, "publications": PUBLICATIONS_SCHEMA, "reconciliation": RECONCILIATION_SCHEMA}
+# Open trails: audit table -> (batch_id, table_name) -> rows, per run.
+_TRAILS: dict[RunContext, dict[str, dict[tuple[str, str | None], list[tuple]]]] = {}
+
+
+@contextmanager
+def recording(spark: SparkSession, settings: Settings, run: RunContext):
+    """Keep the run's audit rows and write them when the block ends, one commit per audit table."""
+    if run in _TRAILS:
+        raise RuntimeError(f"an audit trail is already open for run {run.run_id}")
+    _TRAILS[run] = {}
+    failed = False
+    try:
+        yield
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        trail = _TRAILS.pop(run)
+        try:
+            for table, rows in trail.items():
+                _write_run_rows(spark, settings, table, rows, run)
+        except Exception:
+            if not failed:
+                raise
+            # The run's own error is the one to see; the audit write's is logged beside it.
+            log.exception("could not write the audit trail of failed run %s", run.run_id)
+
+
 def _replace_run_rows(
-    spark: SparkSession, settings: Settings, table: str, rows: list[tuple], schema: str, run: RunContext, batch_id: str, table_name: str | None = None
+    spark: SparkSession, settings: Settings, table: str, rows: list[tuple], run: RunContext, batch_id: str, table_name: str | None = None
 ) -> None:
-    frame = spark.createDataFrame(rows, schema)
-    predicate = f"run_id = {lake.sql_literal(run.run_id)} AND batch_id = {lake.sql_literal(batch_id)}"
-    if table_name:
-        # One batch feeds several tables (silver and gold): each table's rows are replaced on their own.
-        predicate += f" AND table_name = {lake.sql_literal(table_name)}"
-    lake.replace_where(frame, settings, "audit", table, predicate)
+    """Record rows for one batch (and table): kept in the open trail, else written now.
+
+    One batch feeds several tables (silver and gold): each table's rows replace only that table's.
+    """
+    keyed = {(batch_id, table_name): rows}
+    if run in _TRAILS:
+        _TRAILS[run].setdefault(table, {}).update(keyed)
+    else:
+        _write_run_rows(spark, settings, table, keyed, run)
+
+
+def _write_run_rows(spark: SparkSession, settings: Settings, table: str, rows: dict[tuple[str, str | None], list[tuple]], run: RunContext) -> None:
+    """Replace the run's rows of these batches (and tables) in ``audit.<table>`` with one commit."""
+    if not rows:
+        return
+    batches = " OR ".join(
+        f"(batch_id = {lake.sql_literal(batch_id)}" + (f" AND table_name = {lake.sql_literal(table_name)})" if table_name else ")")
+        for batch_id, table_name in sorted(rows, key=str)
+    )
+    with phase(f"audit {table}"):
+        frame = spark.createDataFrame([row for batch_rows in rows.values() for row in batch_rows], _SCHEMAS[table])
+        lake.replace_where(frame, settings, "audit", table, f"run_id = {lake.sql_literal(run.run_id)} AND ({batches})")
 
 
 def record_quality(
@@ -90,7 +144,7 @@ def record_quality(
         )
         for result in results
     ]
-    _replace_run_rows(spark, settings, "dq_results", rows, DQ_RESULTS_SCHEMA, run, batch_id, table_name)
+    _replace_run_rows(spark, settings, "dq_results", rows, run, batch_id, table_name)
 
 
 def record_publication(
@@ -99,7 +153,7 @@ def record_publication(
     """Record what a publication produced: the table's Delta version, its rows and the raw files behind it."""
     logical_date = datetime.strptime(run.logical_date, "%Y-%m-%d").date()
     row = (run.run_id, run.dag_id, run.task_id, logical_date, table_name, batch_id, delta_version, rows, sorted(source_files), _now())
-    _replace_run_rows(spark, settings, "publications", [row], PUBLICATIONS_SCHEMA, run, batch_id, table_name)
+    _replace_run_rows(spark, settings, "publications", [row], run, batch_id, table_name)
 
 
 def record_reconciliation(spark: SparkSession, settings: Settings, run: RunContext, check: Reconciliation) -> None:
@@ -111,7 +165,7 @@ def record_reconciliation(spark: SparkSession, settings: Settings, run: RunConte
         values["manifest_rows"], values["bronze_rows"], values["published_rows"], values["quarantined_rows"],
         check.balanced, _now(),
     )
-    _replace_run_rows(spark, settings, "reconciliation", [row], RECONCILIATION_SCHEMA, run, check.batch_id)
+    _replace_run_rows(spark, settings, "reconciliation", [row], run, check.batch_id)
     if not check.balanced:
         raise ReconciliationError(
             f"{check.source_file} (batch {check.batch_id}): manifest {check.manifest_rows} rows, bronze "

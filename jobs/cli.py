@@ -10,6 +10,10 @@
 
 ``backfill`` talks to the Airflow API server (the same REST API the UI uses) and never imports
 Airflow; ``summary`` starts a local Spark session on the lake.
+
+An error an operator can act on (Airflow or the engine not running, a bad setting, a refused file)
+is one line on stderr naming what is wrong and what to do, with exit status 2; ``--traceback`` (or
+``CITYLAKE_TRACEBACK=1``) shows the traceback as well.
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ import urllib.request
 from datetime import datetime, timezone
 
 TERMINAL_RUN_STATES = {"success", "failed"}
+USAGE_ERROR = 2  # argparse's status for a bad command line; ours for any error the operator can act on
+
+
+class AirflowUnreachableError(RuntimeError):
+    """Nothing answers at the Airflow API address."""
 
 
 class AirflowApi:
@@ -57,6 +66,11 @@ class AirflowApi:
                     time.sleep(min(random.uniform(1.0, 3.0) * attempt, 15.0))
                     continue
                 raise RuntimeError(f"Airflow API {method} {path}: HTTP {error.code}: {detail}") from error
+            except urllib.error.URLError as error:
+                raise AirflowUnreachableError(
+                    f"cannot reach Airflow's API at {self.base_url} ({error.reason}): start Airflow with "
+                    "`infra/airflow.sh start` (`make demo` starts it too), or give its address with --api"
+                ) from error
         raise AssertionError("unreachable")
 
     def login(self) -> None:
@@ -284,8 +298,30 @@ def generate(source: str, first: str, last: str, rows: int, seed: int, defect_sh
         print(f"  {path}")
 
 
+def operator_errors() -> tuple[type[Exception], ...]:
+    """Errors whose message tells the operator what to do: shown as one line, not a traceback."""
+    from jobs.landing import LandingError
+    from jobs.settings import SettingsError
+    from jobs.spark_config import EngineUnreachableError, MissingJarsError
+
+    return (AirflowUnreachableError, SettingsError, EngineUnreachableError, MissingJarsError, LandingError, RuntimeError)
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="citylake", description=__doc__.splitlines()[0])
+    argv = sys.argv[1:] if argv is None else list(argv)
+    show_traceback = "--traceback" in argv or os.environ.get("CITYLAKE_TRACEBACK") == "1"
+    argv = [arg for arg in argv if arg != "--traceback"]
+    try:
+        run_command(argv)
+    except operator_errors() as error:
+        if show_traceback:
+            raise
+        print(f"citylake: {error}", file=sys.stderr)
+        sys.exit(USAGE_ERROR)
+
+
+def run_command(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="citylake", description=__doc__.splitlines()[0], epilog="--traceback: show the traceback of an error")
     commands = parser.add_subparsers(dest="command", required=True)
     backfill_parser = commands.add_parser("backfill", help="run a date range through the Airflow scheduler")
     backfill_parser.add_argument("dag_id")

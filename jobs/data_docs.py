@@ -2,7 +2,10 @@
 
 Every validation a run performs (:func:`jobs.quality.validate`) is kept in memory; at the end of the run
 they are rendered into one Data Docs site per run, ``<reports_root>/data_docs/<run>/index.html``, which
-the lake-level report links to. Data Docs as Great Expectations generates them load Bootstrap, jQuery,
+the lake-level report links to. The sites' static files (styles, images, scripts: some 7 MB) are the
+same for every run, so they are put once under ``data_docs/static-<fingerprint>/`` and every run's pages
+point there; the fingerprint changes with Great Expectations' version and the pinned assets, so an
+upgrade gets a folder of its own instead of mixing files with the old one. Data Docs as Great Expectations generates them load Bootstrap, jQuery,
 Vega and Font Awesome from public CDNs; here every such URL is rewritten to a copy inside the site, taken
 from the assets set-up fetched and pinned (``jobs/reference/web_assets.tsv``; integrity in
 ``infra/web_assets/assets.lock``), so the pages render with no network.
@@ -12,6 +15,7 @@ counts and observed values only, never rows.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -21,7 +25,10 @@ from pathlib import Path
 
 from jobs.settings import Settings
 
-VENDOR = "static/vendor"
+VENDOR_FOLDER = "vendor"  # inside static/
+VENDOR = f"static/{VENDOR_FOLDER}"
+SITES = "data_docs"  # under the reports root
+COMPLETE = "_COMPLETE"  # marks a shared static folder whose every file is in place
 # Great Expectations' hosted images (its logo) are also in every site's static/images/.
 _HOSTED_IMAGES = re.compile(r'https://great-expectations-web-assets\.s3\.[a-z0-9-]+\.amazonaws\.com/([^"?]*)(\?[^"]*)?')
 # The site's own static files, however deep the page (GE miscounts the depth of some validation pages).
@@ -51,29 +58,49 @@ def site_key(run_id: str) -> str:
     """Where a run's site lives under the reports root (the lake report links to it)."""
     from jobs.report import page_name
 
-    return f"data_docs/{page_name(run_id).removesuffix('.html')}"
+    return f"{SITES}/{page_name(run_id).removesuffix('.html')}"
+
+
+def shared_static_folder() -> str:
+    """The shared static folder's name: one per Great Expectations version and set of pinned assets."""
+    import great_expectations as gx
+
+    manifest = resources.files("jobs.reference").joinpath("web_assets.tsv").read_bytes()
+    return "static-" + hashlib.sha256(gx.__version__.encode() + b"\0" + manifest).hexdigest()[:12]
 
 
 def publish_run_site(settings: Settings, run_id: str, validations: list) -> str | None:
-    """Build the run's site and put it under the reports root (a folder or S3); returns its index."""
+    """Build the run's site and put it under the reports root (a folder or S3); returns its index.
+
+    The static files go to the shared folder beside the sites, unless an earlier run put them there.
+    """
     from jobs.landing import store_for
 
     if not validations:
         return None
+    shared = shared_static_folder()
     with tempfile.TemporaryDirectory(prefix="citylake-site-") as scratch:
         site = Path(scratch) / "site"
-        build_site(validations, site, Path(settings.web_assets_dir))
+        build_site(validations, site, Path(settings.web_assets_dir), static=f"../{shared}")
         store = store_for(settings.reports_root)
+        static = site / "static"
         for path in sorted(site.rglob("*")):
-            if path.is_file():
+            if path.is_file() and static not in path.parents:
                 store.put_file(f"{site_key(run_id)}/{path.relative_to(site)}", path)
+        if COMPLETE not in store.names(f"{SITES}/{shared}/"):
+            for path in sorted(static.rglob("*")):
+                if path.is_file():
+                    store.put_file(f"{SITES}/{shared}/{path.relative_to(static)}", path)
+            # Written last: a run that died half-way through the upload leaves it to the next run.
+            store.put_text(f"{SITES}/{shared}/{COMPLETE}", "")
     return store.uri(f"{site_key(run_id)}/index.html")
 
 
-def build_site(validations: list, target: Path, assets: Path) -> Path:
+def build_site(validations: list, target: Path, assets: Path, static: str = "static") -> Path:
     """Render ``validations`` (suite, outcome, batch label) into a Data Docs site at ``target``.
 
-    ``assets`` is the folder of pinned web assets the site's pages are pointed at (made offline).
+    ``assets`` is the folder of pinned web assets the site's pages are pointed at (made offline), copied
+    into the site's ``static/``; the pages load their static files from ``static``, relative to the site.
     """
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
@@ -104,7 +131,7 @@ def build_site(validations: list, target: Path, assets: Path) -> Path:
             )
             context.validation_results_store.set(key, outcome)
         context.build_data_docs(site_names=["citylake"])
-        make_offline(building, assets)
+        make_offline(building, assets, static)
         if target.exists():
             shutil.rmtree(target)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -114,8 +141,11 @@ def build_site(validations: list, target: Path, assets: Path) -> Path:
     return target / "index.html"
 
 
-def make_offline(site: Path, source: Path) -> None:
-    """Rewrite every CDN URL in the site's pages to a copy, taken from ``source``, inside the site."""
+def make_offline(site: Path, source: Path, static: str = "static") -> None:
+    """Rewrite every CDN URL in the site's pages to a copy, taken from ``source``, in the site's ``static/``.
+
+    The pages load static files from ``static`` (relative to the site), where the site's ``static/`` is put.
+    """
     mapping = asset_map()
     missing = sorted({package for _, package, _ in mapping if not (source / package).is_dir()})
     if missing:
@@ -130,11 +160,11 @@ def make_offline(site: Path, source: Path) -> None:
             def local(match, package=package, inner=inner):
                 relative = (inner + match.group(1)).lstrip("/")
                 used.add((package, relative))
-                return f"{to_root}/{VENDOR}/{package}/{relative}"
+                return f"{to_root}/{static}/{VENDOR_FOLDER}/{package}/{relative}"
 
             text = pattern.sub(local, text)
-        text = _SITE_STATIC.sub(lambda match: f'{match.group(1)}="{to_root}/static/', text)
-        text = _HOSTED_IMAGES.sub(lambda match: f"{to_root}/static/images/{match.group(1)}", text)
+        text = _SITE_STATIC.sub(lambda match: f'{match.group(1)}="{to_root}/{static}/', text)
+        text = _HOSTED_IMAGES.sub(lambda match: f"{to_root}/{static}/images/{match.group(1)}", text)
         text = _WEBSITE_LINK.sub('href="#"', text)
         page.write_text(text, encoding="utf-8")
     for package, relative in used:

@@ -141,6 +141,10 @@ class Table:
         if problems:
             raise UndeclaredColumnsError(f"{self.name} (declared in jobs/{self.domain}/{DECLARATIONS_FILE}): " + "; ".join(problems))
 
+    def check_schema(self, schema) -> None:
+        """:meth:`check_written` for a Spark schema (a StructType, read by its fields: this module imports no Spark)."""
+        self.check_written([(field.name, field.dataType.simpleString()) for field in schema.fields])
+
 
 @dataclass(frozen=True)
 class Ingestion:
@@ -224,6 +228,11 @@ class Registry:
             if table_name in pipeline.tables:
                 return pipeline
         raise KeyError(f"no ingestion or product writes {table_name!r}")
+
+    def writers_pool(self, table_name: str) -> str | None:
+        """The Airflow pool of the one DAG that writes the table; None for the lake's own tables
+        (audit, manifest), which every DAG writes and whose writers retry on a concurrent commit."""
+        return self.writer_of(table_name).pool if any(table_name in pipeline.tables for pipeline in self.pipelines) else None
 
     def in_zones(self, *zones: str) -> list[Table]:
         return [table for table in self.tables.values() if table.zone in zones]

@@ -123,11 +123,20 @@ def _open_text(path: Path):
 
 def _csv_columns_and_rows(path: Path) -> tuple[list[str], int]:
     with _open_text(path) as text:
-        reader = csv.reader(text)
+        reader = csv.reader(_without_nul(path, text))
         header = next(reader, None)
         if header is None:
             raise LandingError(f"{path}: file is empty (no header row)")
         return header, sum(1 for _ in reader)
+
+
+def _without_nul(path: Path, lines):
+    """The text's lines, refusing a NUL byte: Python's csv and Spark would keep it inside a field, and
+    databases and BI tools downstream cut text at it or refuse it."""
+    for number, line in enumerate(lines, start=1):
+        if "\x00" in line:
+            raise LandingError(f"{path}: line {number} holds NUL bytes (a binary or zero-padded export): remove them and deliver it again")
+        yield line
 
 
 def _json_columns_and_rows(path: Path) -> tuple[list[str], int]:
@@ -172,13 +181,25 @@ def inspect_delivery(path: Path, required: DeliveryColumns) -> tuple[int, str, i
     """Size, sha256, record count and columns of a delivered file, which must hold one spelling of ``required``."""
     if not path.is_file():
         raise LandingError(f"{path}: file is missing")
+    if path.stat().st_size == 0:
+        raise LandingError(f"{path}: file is empty (0 bytes)")
     try:
         sha256 = sha256_of(path)
         columns, rows = _READERS[f".{delivery_format(path)}"](path)
     except LandingError:
         raise
+    except UnicodeDecodeError as error:
+        # Never guess an encoding: a Windows-1252 or Latin-1 export read as UTF-8 would be stored as mojibake.
+        raise LandingError(
+            f"{path}: is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start} of the decoded "
+            "stream): ask for a UTF-8 export, or re-encode the file (for example `iconv -f WINDOWS-1252 -t UTF-8`) and deliver it again"
+        ) from error
     except Exception as error:  # csv, json and Parquet readers raise their own types for a broken file
-        raise LandingError(f"{path}: cannot be read: {error}") from error
+        raise LandingError(f"{path}: cannot be read as {delivery_format(path)}: {error}") from error
+    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    if repeated:
+        # Spark would rename or refuse them, and which delivered column a field came from would be lost.
+        raise LandingError(f"{path}: header repeats column name(s) {repeated}")
     missing = required.missing(columns, omits_nulls=delivery_format(path) == "json")
     if missing:
         raise LandingError(f"{path}: header lacks required column(s) {missing}")

@@ -1,11 +1,13 @@
-"""Spark job: compact and cluster the tables BI reads (Delta OPTIMIZE with Z-ordering).
+"""Spark job: compact and cluster the tables BI reads and the audit trail (Delta OPTIMIZE with Z-ordering).
 
 Daily writes leave one small file or a few per run; a dashboard query then opens hundreds of them
-and can skip none. OPTIMIZE rewrites them into few large files, Z-ordered by the columns dashboards
-filter on, so Delta's per-file min/max statistics let a filtered query skip most files. It commits
-like any other write: readers (the SQL endpoint) see the new version on their next query. The
-maintenance DAG runs each table's task in the Airflow pool of the table's writer, so OPTIMIZE and the
-writer's replace never run at the same time (they would conflict on the files both rewrite).
+and can skip none, and every run's audit write must look through them for the rows it replaces.
+OPTIMIZE rewrites them into few large files, Z-ordered by the declared ``cluster_by`` columns (those
+dashboards filter on; the run for the audit tables), so Delta's per-file min/max statistics let a
+filtered query skip most files. It commits like any other write: readers (the SQL endpoint) see the
+new version on their next query. The maintenance DAG runs each table's task in the Airflow pool of the
+table's writer, so OPTIMIZE and the writer's replace never run at the same time (they would conflict
+on the files both rewrite); the audit tables have every DAG as writer, so there a conflict is retried.
 
     python -m jobs.run maintenance --table gold.service_requests_daily --logical-date 2022-05-08
 """
@@ -43,7 +45,10 @@ def optimize(spark: SparkSession, settings: Settings, table_name: str) -> dict:
         log.info("%s does not exist yet: nothing to optimize", table_name)
         return {"files_removed": 0, "files_added": 0, "delta_version": None}
     path = lake.quoted(settings.table_path(zone, table))
-    metrics = spark.sql(f"OPTIMIZE delta.{path} ZORDER BY ({', '.join(lake.quoted(column) for column in columns)})").first()["metrics"]
+    optimized = []
+    # A table every DAG writes (the audit tables) may take a commit meanwhile: OPTIMIZE then tries again.
+    lake.retry_on_conflict(lambda: optimized.append(spark.sql(f"OPTIMIZE delta.{path} ZORDER BY ({', '.join(lake.quoted(column) for column in columns)})").first()["metrics"]))
+    metrics = optimized[-1]
     version = lake.latest_version(spark, settings, zone, table)
     result = {"files_removed": metrics["numFilesRemoved"], "files_added": metrics["numFilesAdded"], "delta_version": version}
     log.info("%s: OPTIMIZE ZORDER BY %s: %s", table_name, ", ".join(columns), result)

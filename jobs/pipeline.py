@@ -31,7 +31,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from jobs import alerts, declarations, lake, pseudonyms, publish, quality, report
+from jobs import alerts, audit, declarations, lake, pseudonyms, publish, quality, report
 from jobs.audit import Reconciliation, RunContext, record_quality, record_reconciliation
 from jobs.landing import DeliveryColumns, ManifestEntry, delivery_format, manifest_entries
 from jobs.phases import phase
@@ -117,8 +117,12 @@ class Source:
         return declarations.registry().table(self.declared.bronze).address
 
     @property
+    def quarantine_table(self) -> declarations.Table:
+        return declarations.registry().table(self.declared.quarantine)
+
+    @property
     def quarantine(self) -> tuple[str, str]:
-        return declarations.registry().table(self.declared.quarantine).address
+        return self.quarantine_table.address
 
     @property
     def silver(self) -> declarations.Table:
@@ -239,33 +243,39 @@ def process_file(
             raise quality.CriticalExpectationFailed(quality.describe_failure(f"{source.silver.name} <- {entry.file_name}", batch_id, failures))
 
         published, quarantined = source.split(typed)
+        # Quarantine keeps rows as delivered, personal data included: only what its declaration classifies.
+        source.quarantine_table.check_schema(quarantined.schema)
         # On the way into silver: identifiers the declaration says to pseudonymise never go further in clear.
         silver_batch = pseudonyms.pseudonymise(source.to_silver(published), source.silver, key).persist()
         quarantined = quarantined.persist()
-        with phase("split"):
-            bronze_rows, quarantined_rows = typed.count(), quarantined.count()
-        publish.write_audit_publish(
-            spark, settings, run, source.silver, silver_batch, batch_id, expectations_dir,
-            lambda staged: lake.merge_by_key(staged, settings, source.silver.zone, source.silver.table, source.silver.key, source.silver_update_when, source.silver.partition_by),
-            [entry.file_name],
-            earlier_results=batch_results,
-            reconciliation={"rows_to_publish": bronze_rows - quarantined_rows},
-        )
-        # After the gate: a batch it blocks leaves no quarantine rows behind either.
-        with phase("quarantine"):
-            lake.replace_where(quarantined, settings, *source.quarantine, f"_batch_id = {lake.sql_literal(batch_id)}")
-        quarantined.unpersist()
-        check = Reconciliation(
-            source=source.name,
-            batch_id=batch_id,
-            source_file=entry.file_name,
-            manifest_rows=entry.rows,
-            bronze_rows=bronze_rows,
-            published_rows=silver_batch.count(),
-            quarantined_rows=quarantined_rows,
-        )
-        with phase("audit reconciliation"):
+        try:
+            with phase("split"):
+                bronze_rows, quarantined_rows = typed.count(), quarantined.count()
+            publish.write_audit_publish(
+                spark, settings, run, source.silver, silver_batch, batch_id, expectations_dir,
+                lambda staged: lake.merge_by_key(staged, settings, source.silver.zone, source.silver.table, source.silver.key, source.silver_update_when, source.silver.partition_by),
+                [entry.file_name],
+                earlier_results=batch_results,
+                reconciliation={"rows_to_publish": bronze_rows - quarantined_rows},
+            )
+            # After the gate: a batch it blocks leaves no quarantine rows behind either.
+            with phase("quarantine"):
+                lake.replace_where(quarantined, settings, *source.quarantine, f"_batch_id = {lake.sql_literal(batch_id)}")
+            check = Reconciliation(
+                source=source.name,
+                batch_id=batch_id,
+                source_file=entry.file_name,
+                manifest_rows=entry.rows,
+                bronze_rows=bronze_rows,
+                published_rows=silver_batch.count(),
+                quarantined_rows=quarantined_rows,
+            )
             record_reconciliation(spark, settings, run, check)
+        except BaseException:
+            silver_batch.unpersist()  # the caller unpersists it only when it is returned
+            raise
+        finally:
+            quarantined.unpersist()
         log.info("%s: %s", entry.file_name, check)
         return silver_batch
     finally:
@@ -281,12 +291,16 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, source
         raise DeliveryError(f"{settings.landing_root}/_manifest/{source.name}: nothing landed for {run_context.logical_date}")
     # Before any work: a missing, short or silently changed key stops the run here.
     key = pseudonyms.checked_key(spark, settings, run_context.run_id) if source.silver.pseudonymised else None
+    silver_batches: list[DataFrame] = []
     try:
-        silver_batches = [process_file(spark, settings, run_context, source, entry, expectations_dir, key) for entry in entries]
-        publish_gold(spark, settings, run_context, source, silver_batches, [entry.file_name for entry in entries], expectations_dir)
+        with audit.recording(spark, settings, run_context):
+            for entry in entries:
+                silver_batches.append(process_file(spark, settings, run_context, source, entry, expectations_dir, key))
+            publish_gold(spark, settings, run_context, source, silver_batches, [entry.file_name for entry in entries], expectations_dir)
+    finally:
+        # A shared engine: a run that failed half-way leaves none of its cached batches behind.
         for batch in silver_batches:
             batch.unpersist()
-    finally:
         with phase("report"):
             report.write_report_logging_errors(spark, settings, run_context.run_id)
 

@@ -105,7 +105,7 @@ def write_audit_publish(
     parameters that tie the batch to the layer below it (expected row counts or sums).
     """
     # Default deny: nothing undeclared (so unclassified) is written past bronze, not even to staging.
-    target.check_written([(column.name, column.dataType.simpleString()) for column in batch.schema.fields])
+    target.check_schema(batch.schema)
     # The caller may have persisted the batch already (and use it after): then it stays persisted.
     persisted_here = not batch.is_cached
     with phase(f"{target.name} stage"):
@@ -126,9 +126,8 @@ def write_audit_publish(
         with phase(f"{target.name} publish"):
             publish(staged)
             version = latest_version(spark, settings, target)
-        with phase(f"{target.name} audit"):
-            record_quality(spark, settings, run, target.name, batch_id, version, results)
-            record_publication(spark, settings, run, target.name, batch_id, version, staged_rows, source_files)
+        record_quality(spark, settings, run, target.name, batch_id, version, results)
+        record_publication(spark, settings, run, target.name, batch_id, version, staged_rows, source_files)
     finally:
         if persisted_here:
             staged.unpersist()

@@ -18,8 +18,10 @@ import os
 import re
 from collections import defaultdict
 from datetime import date, datetime, timezone
+from functools import reduce
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from jobs import alerts, lake
 from jobs.landing import store_for
@@ -45,30 +47,85 @@ def page_name(run_id: str) -> str:
     return "run-" + re.sub(r"[^A-Za-z0-9._-]", "_", run_id) + ".html"
 
 
-def _rows(spark: SparkSession, settings: Settings, zone: str, table: str) -> list[dict]:
-    if not lake.table_exists(spark, settings, zone, table):
+def _table_or_none(spark: SparkSession, settings: Settings, zone: str, table: str) -> DataFrame | None:
+    return lake.read_table(spark, settings, zone, table) if lake.table_exists(spark, settings, zone, table) else None
+
+
+def _dicts(frame: DataFrame | None) -> list[dict]:
+    return [] if frame is None else [row.asDict() for row in frame.collect()]
+
+
+def _run_quarantine_counts(spark: SparkSession, settings: Settings, batches: set[str]) -> list[dict]:
+    """Quarantined rows per table, batch and rule for the run's batches (counts only), in one query."""
+    if not batches:
         return []
-    return [row.asDict() for row in lake.read_table(spark, settings, zone, table).collect()]
+    parts = [
+        lake.read_table(spark, settings, "quarantine", table)
+        .where(F.col("_batch_id").isin(sorted(batches)))
+        .select(F.lit(f"quarantine.{table}").alias("table"), F.col("_batch_id").alias("batch_id"), "rule_id")
+        for table in lake.tables_in(spark, settings, "quarantine")
+    ]
+    if not parts:
+        return []
+    return _dicts(reduce(DataFrame.unionByName, parts).groupBy("table", "batch_id", "rule_id").agg(F.count("*").alias("rows")))
 
 
-def _quarantine_counts(spark: SparkSession, settings: Settings) -> list[dict]:
-    """Quarantined rows per table, batch and rule (counts only)."""
-    counts = []
-    for table in lake.tables_in(spark, settings, "quarantine"):
-        frame = lake.read_table(spark, settings, "quarantine", table).groupBy("_batch_id", "_logical_date", "rule_id").count()
-        counts += [{"table": f"quarantine.{table}", "batch_id": row["_batch_id"], "logical_date": row["_logical_date"], "rule_id": row["rule_id"], "rows": row["count"]} for row in frame.collect()]
-    return counts
+def gather_run(spark: SparkSession, settings: Settings, run_id: str) -> dict:
+    """One run's rows of each audit table and its batches' quarantine counts: what its page shows."""
+    data = {}
+    for table in ("dq_results", "publications", "reconciliation", "alerts"):
+        frame = _table_or_none(spark, settings, "audit", table)
+        data[table] = _dicts(None if frame is None else frame.where(F.col("run_id") == run_id))
+    data["results"] = data.pop("dq_results")
+    data["quarantine"] = _run_quarantine_counts(spark, settings, {row["batch_id"] for row in data["results"]})
+    return data
 
 
-def gather(spark: SparkSession, settings: Settings) -> dict:
-    """Everything the pages show, as plain Python rows."""
-    return {
-        "results": _rows(spark, settings, "audit", "dq_results"),
-        "publications": _rows(spark, settings, "audit", "publications"),
-        "reconciliation": _rows(spark, settings, "audit", "reconciliation"),
-        "alerts": _rows(spark, settings, "audit", "alerts"),
-        "quarantine": _quarantine_counts(spark, settings),
-    }
+def gather_index(spark: SparkSession, settings: Settings) -> dict:
+    """The index's figures from aggregates: Spark returns a row per run, table and batch (not per result),
+    per batch reconciled and per table published, and the rest is summed here in one pass.
+
+    A batch validated by several runs (reruns, replays) counts once, by its latest run; its quarantined
+    rows are those its latest reconciliation counted.
+    """
+    index = {"daily": [], "runs": [], "quarantined": {}, "publications": {}}
+    results = _table_or_none(spark, settings, "audit", "dq_results")
+    if results is None:
+        return index
+    failed = lambda severity: F.sum(F.when(~F.col("success") & (F.col("severity") == severity), 1).otherwise(0))  # noqa: E731
+    validations = _dicts(
+        results.groupBy("run_id", "dag_id", "logical_date", "table_name", "batch_id", "validated_at").agg(
+            F.count("*").alias("total"), F.sum(F.col("success").cast("int")).alias("passed"), failed("critical").alias("critical"), failed("warning").alias("warning")
+        )
+    )
+    latest: dict[tuple[str, str], dict] = {}
+    runs: dict[tuple, dict] = {}
+    for row in validations:
+        batch = (row["table_name"], row["batch_id"])
+        if batch not in latest or row["validated_at"] > latest[batch]["validated_at"]:
+            latest[batch] = row
+        run = runs.setdefault((row["run_id"], row["dag_id"], row["logical_date"]), {"run_id": row["run_id"], "dag_id": row["dag_id"], "logical_date": row["logical_date"], "expectations": 0, "critical": 0})
+        run["expectations"] += row["total"]
+        run["critical"] += row["critical"]
+    daily: dict[tuple, dict] = {}
+    for row in latest.values():
+        day = daily.setdefault((row["table_name"], row["logical_date"]), {"table_name": row["table_name"], "logical_date": row["logical_date"], "total": 0, "passed": 0, "critical": 0, "warning": 0})
+        for figure in ("total", "passed", "critical", "warning"):
+            day[figure] += row[figure]
+    index["daily"], index["runs"] = list(daily.values()), list(runs.values())
+    reconciliation = _table_or_none(spark, settings, "audit", "reconciliation")
+    if reconciliation is not None:
+        quarantined = {row["batch_id"]: row["rows"] for row in _dicts(reconciliation.groupBy("batch_id").agg(F.max_by("quarantined_rows", "checked_at").alias("rows")))}
+        for table_name, batch_id in latest:
+            index["quarantined"][table_name] = index["quarantined"].get(table_name, 0) + quarantined.get(batch_id, 0)
+    publications = _table_or_none(spark, settings, "audit", "publications")
+    if publications is not None:
+        newest = F.struct("published_at", "delta_version", "rows")
+        index["publications"] = {
+            row["table_name"]: row
+            for row in _dicts(publications.groupBy("table_name").agg(F.max_by(newest, "published_at").alias("latest"), F.max("logical_date").alias("fresh_up_to")))
+        }
+    return index
 
 
 def _e(value) -> str:
@@ -126,52 +183,34 @@ def pass_rate_chart(points: list[tuple[date, float]], width: int = 520, height: 
     )
 
 
-def _latest_run_per_batch(results: list[dict]) -> list[dict]:
-    """A batch validated by several runs (reruns, replays) counts once, by its latest run."""
-    latest: dict[tuple, datetime] = {}
-    for row in results:
-        key = (row["table_name"], row["batch_id"])
-        latest[key] = max(latest.get(key, row["validated_at"]), row["validated_at"])
-    return [row for row in results if row["validated_at"] == latest[(row["table_name"], row["batch_id"])]]
-
-
-def render_index(data: dict) -> str:
-    results = _latest_run_per_batch(data["results"])
+def render_index(index: dict) -> str:
+    """The index from :func:`gather_index`'s aggregates."""
     by_table: dict[str, list[dict]] = defaultdict(list)
-    for row in results:
+    for row in index["daily"]:
         by_table[row["table_name"]].append(row)
     sections = []
     for table_name in sorted(by_table):
-        rows = by_table[table_name]
-        per_day: dict[date, list[bool]] = defaultdict(list)
-        for row in rows:
-            per_day[row["logical_date"]].append(bool(row["success"]))
-        points = sorted((day, sum(verdicts) / len(verdicts)) for day, verdicts in per_day.items())
-        publications = sorted((p for p in data["publications"] if p["table_name"] == table_name), key=lambda p: p["published_at"])
-        latest = publications[-1] if publications else None
-        freshness = max((p["logical_date"] for p in publications), default=None)
-        quarantined = sum(q["rows"] for q in data["quarantine"] if q["batch_id"] in {row["batch_id"] for row in rows})
-        passed, total = sum(bool(row["success"]) for row in rows), len(rows)
+        days = sorted(by_table[table_name], key=lambda row: row["logical_date"])
+        points = [(row["logical_date"], row["passed"] / row["total"]) for row in days]
+        publication = index["publications"].get(table_name)
+        latest = publication["latest"] if publication else None
         facts = _table(
             ["expectations (latest run per batch)", "passed", "failed critical", "failed warning", "rows quarantined", "latest publication", "fresh up to"],
             [[
-                str(total), f'<span class="passed">{passed}</span>',
-                f'<span class="failed-critical">{sum(1 for row in rows if not row["success"] and row["severity"] == "critical")}</span>',
-                f'<span class="failed-warning">{sum(1 for row in rows if not row["success"] and row["severity"] == "warning")}</span>',
-                str(quarantined),
+                str(sum(row["total"] for row in days)), f'<span class="passed">{sum(row["passed"] for row in days)}</span>',
+                f'<span class="failed-critical">{sum(row["critical"] for row in days)}</span>',
+                f'<span class="failed-warning">{sum(row["warning"] for row in days)}</span>',
+                str(index["quarantined"].get(table_name, 0)),
                 _e(f"version {latest['delta_version']} at {latest['published_at']:%Y-%m-%d %H:%M} ({latest['rows']} rows)") if latest else "never published",
-                _e(freshness or "-"),
+                _e(publication["fresh_up_to"] if publication else "-"),
             ]],
             table_id=f"table-{table_name}",
         )
         sections.append(f'<h2 id="{_e(table_name)}">{_e(table_name)}</h2><h3>Pass rate per logical date</h3>{pass_rate_chart(points)}{facts}')
-    runs = sorted({(row["run_id"], row["dag_id"], row["logical_date"]) for row in data["results"]}, key=lambda run: (run[2], run[0]), reverse=True)
     run_rows = []
-    for run_id, dag_id, logical_date in runs:
-        run_results = [row for row in data["results"] if row["run_id"] == run_id]
-        critical = sum(1 for row in run_results if not row["success"] and row["severity"] == "critical")
-        verdict = '<span class="bad">blocked</span>' if critical else '<span class="ok">published</span>'
-        run_rows.append([_e(logical_date), _e(dag_id), f'<a href="{page_name(run_id)}">{_e(run_id)}</a>', verdict, str(len(run_results)), str(critical)])
+    for run in sorted(index["runs"], key=lambda run: (run["logical_date"], run["run_id"]), reverse=True):
+        verdict = '<span class="bad">blocked</span>' if run["critical"] else '<span class="ok">published</span>'
+        run_rows.append([_e(run["logical_date"]), _e(run["dag_id"]), f'<a href="{page_name(run["run_id"])}">{_e(run["run_id"])}</a>', verdict, str(run["expectations"]), str(run["critical"])])
     body = f'<p><a href="{TABLES_PAGE}">Every table\'s columns with their classification and treatment</a></p>' + "".join(sections) + "<h2>Runs</h2>" + _table(["logical date", "DAG", "run", "gate", "expectations", "critical failures"], run_rows, table_id="runs")
     return _page("citylake quality report", body)
 
@@ -255,13 +294,14 @@ def write_report(spark: SparkSession, settings: Settings, run_id: str) -> str:
 
     with phase("report: Data Docs"):
         site = data_docs.publish_run_site(settings, run_id, quality.take_validations())
-    with phase("report: read the audit trail"):
-        data = gather(spark, settings)
+    with phase("report: the run's page"):
+        run_page = render_run(gather_run(spark, settings, run_id), run_id, f"../{data_docs.site_key(run_id)}/index.html" if site else None)
+    with phase("report: the index"):
+        index_page = render_index(gather_index(spark, settings))
     store = store_for(settings.reports_root)
-    docs_link = f"../{data_docs.site_key(run_id)}/index.html" if site else None
-    store.put_text(f"{REPORT_FOLDER}/{page_name(run_id)}", render_run(data, run_id, docs_link))
+    store.put_text(f"{REPORT_FOLDER}/{page_name(run_id)}", run_page)
     store.put_text(f"{REPORT_FOLDER}/{TABLES_PAGE}", render_tables())
-    store.put_text(f"{REPORT_FOLDER}/index.html", render_index(data))
+    store.put_text(f"{REPORT_FOLDER}/index.html", index_page)
     return store.uri(f"{REPORT_FOLDER}/index.html")
 
 

@@ -47,9 +47,11 @@ ENGINE_UI_PORT = free_port()
 
 
 def engine_spark_jobs() -> int:
-    """How many Spark jobs the shared test engine has run so far (from its web UI's REST API).
+    """How many Spark jobs the shared test engine has started so far (from its web UI's REST API).
 
-    The UI learns of jobs through Spark's asynchronous listener bus: read until the count settles.
+    Job ids count up from 0, so the newest id tells (the UI keeps only the last 1,000 jobs: a count of
+    the listed ones would fall once the suite has run more). The UI learns of jobs through Spark's
+    asynchronous listener bus: read until the figure settles.
     """
     import json
     import time
@@ -61,11 +63,34 @@ def engine_spark_jobs() -> int:
     previous = None
     while True:
         with urllib.request.urlopen(f"{api}/{application['id']}/jobs", timeout=10) as response:
-            count = len(json.load(response))
+            count = 1 + max((job["jobId"] for job in json.load(response)), default=-1)
         if count == previous:
             return count
         previous = count
         time.sleep(0.5)
+
+
+def engine_cached_datasets(settle_seconds: float = 15.0) -> list[str]:
+    """The names of the datasets a job cached on the shared test engine (its web UI's storage listing).
+
+    Delta's own snapshot caches ("Delta Table State ...", released as snapshots are replaced) are left
+    out. Unpersisting is asynchronous on the engine: read until the listing settles or time is up.
+    """
+    import json
+    import time
+    import urllib.request
+
+    api = f"http://127.0.0.1:{ENGINE_UI_PORT}/api/v1/applications"
+    with urllib.request.urlopen(api, timeout=10) as response:
+        (application,) = json.load(response)
+    deadline, previous = time.monotonic() + settle_seconds, None
+    while True:
+        with urllib.request.urlopen(f"{api}/{application['id']}/storage/rdd", timeout=10) as response:
+            names = sorted(rdd["name"] for rdd in json.load(response) if rdd.get("numCachedPartitions", 0) and not rdd["name"].startswith("Delta Table State"))
+        if names == previous or time.monotonic() > deadline:
+            return names
+        previous = names
+        time.sleep(1.0)
 
 
 def make_settings(root: Path, **overrides: str) -> Settings:

@@ -38,8 +38,11 @@ def airflow(tmp_path_factory):
         CITYLAKE_AIRFLOW_PORT=str(free_port()),
         CITYLAKE_SPARK_CONNECT_PORT=str(free_port()),
         CITYLAKE_RETRY_DELAY_SECONDS="5",
+        # Spark's event log on, so that the secrets test searches the plans the engine ran too.
+        CITYLAKE_SPARK_EVENT_LOG_DIR=str(state / "spark-events"),
         PATH=f"{PROJECT_ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
     )
+    (state / "spark-events").mkdir()
     inbox = state / "inbox" / "nyc_311" / DAY
     inbox.mkdir(parents=True)
     shutil.copyfile(SAMPLE_311, inbox / SAMPLE_311.name)
@@ -120,3 +123,34 @@ def test_a_taxi_backfill_and_a_rerun_of_one_day_leave_identical_tables_and_city_
     themes = {(row.source, row.measure): row.total for row in spark.sql("SELECT source, measure, sum(value) AS total FROM gold.city_themes GROUP BY 1, 2").collect()}
     assert themes[("nyc_tlc_yellow", "taxi_trips")] == spark.table("gold.mobility_daily").groupBy().sum("trips").first()[0]
     assert themes[("nyc_311", "requests_opened")] == spark.table("gold.service_requests_daily").groupBy().sum("requests_opened").first()[0]
+
+
+def test_no_secret_reaches_a_task_log_xcom_the_metadata_db_a_report_or_the_engine(airflow):
+    """Run last, after every DAG run above: the installation's secrets are nowhere but in their own file.
+
+    The secrets in play are those `infra/env.sh` generated (Airflow's JWT signing key and API secret key, the
+    pseudonymisation key); searched for, as text, in every file of the installation's state: task logs, the
+    metadata DB (XCom, rendered templates, serialized DAGs), the lake, the reports and Data Docs, the engine's
+    log and its Spark event log.
+    """
+    import sqlite3
+
+    state, _ = airflow
+    secrets_file = state / "airflow" / "secrets.env"
+    secrets = dict(line.removeprefix("export ").split("=", 1) for line in secrets_file.read_text().splitlines() if line.startswith("export "))
+    assert set(secrets) == {"AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__API__SECRET_KEY", "CITYLAKE_PSEUDONYM_KEY"}
+    searched = [path for path in state.rglob("*") if path.is_file() and path != secrets_file]
+    for path in searched:
+        data = path.read_bytes()
+        for name, value in secrets.items():
+            assert value.encode() not in data, f"{name} is in {path}"
+    # Not vacuous: the search covered the task logs of the runs above, their XComs, reports and Spark's event log.
+    kinds = {
+        "task logs": [path for path in searched if "logs" in path.parts and "dag_id=nyc311_daily" in str(path)],
+        "metadata DB": [path for path in searched if path.name == "airflow.db"],
+        "reports": [path for path in searched if path.suffix == ".html"],
+        "event log": [path for path in searched if "spark-events" in path.parts],
+    }
+    assert all(kinds.values()), {kind: len(paths) for kind, paths in kinds.items()}
+    with sqlite3.connect(kinds["metadata DB"][0]) as db:
+        assert db.execute("SELECT count(*) FROM xcom").fetchone()[0] > 0

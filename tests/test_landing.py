@@ -52,7 +52,7 @@ def test_no_delivery_names_the_folder_it_expected(settings):
         (b"", "file is empty"),
         (b"Unique Key,Created Date\n1,05/01/2022 10:00:00 AM\n", "header lacks required column"),
         (",".join(PORTAL_COLUMNS).encode() + b"\n", "no data rows"),
-        (b"\xff\xfe\x00bad", "cannot be read"),
+        (b"\xff\xfe\x00bad", "is not UTF-8 text"),
     ],
 )
 def test_a_bad_file_fails_naming_the_file_and_the_problem(settings, tmp_path, content, message):

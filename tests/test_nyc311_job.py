@@ -16,7 +16,7 @@ from jobs import pipeline, quality
 from jobs.nyc311 import columns as raw
 from jobs.nyc311 import job
 from tests import pipeline_runs
-from tests.conftest import SAMPLE_311
+from tests.conftest import SAMPLE_311, engine_cached_datasets
 
 EXPECTATIONS = pipeline_runs.EXPECTATIONS
 
@@ -165,6 +165,19 @@ def test_a_critical_failure_publishes_nothing_and_names_the_expectation(spark, l
     assert not spark.catalog.tableExists("gold.service_requests_daily")
     failed = table(spark, lake, "audit.dq_results").where("NOT success").collect()
     assert [(row.column_name, row.severity) for row in failed] == [("created_at", "critical")]
+
+
+def test_a_run_that_fails_half_way_leaves_nothing_cached_on_the_shared_engine(spark, lake, monkeypatch):
+    cached_before = engine_cached_datasets()
+
+    def failing_merge(*args, **kwargs):
+        raise RuntimeError("injected: the MERGE into silver failed")
+
+    monkeypatch.setattr(lake_catalog, "merge_by_key", failing_merge)
+    with pytest.raises(RuntimeError, match="injected"):
+        land_and_run(spark, lake, "2022-05-01", [SAMPLE_311])
+    # The typed, silver and quarantined batches it persisted are all released, so the next run starts clean.
+    assert engine_cached_datasets() == cached_before
 
 
 def test_a_header_without_required_columns_fails_naming_file_and_columns(spark, lake, tmp_path):

@@ -6,6 +6,7 @@ Two fixture sources (tests/fixture_people) carry the same synthetic people's ide
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -244,3 +245,23 @@ def test_the_key_is_in_no_plan_log_or_event_log(tmp_path):
     engine_log = (tmp_path / "engine" / "spark-connect" / "server.log").read_bytes()
     for where, text in [("stdout", result.stdout.encode()), ("stderr", result.stderr.encode()), ("engine log", engine_log), *[("event log", log) for log in event_logs]]:
         assert secret.encode() not in text and secret.encode().hex().encode() not in text, where
+
+
+
+def test_a_quarantine_row_with_an_undeclared_column_stops_the_run_before_any_write(spark, lake, fixture_domain, expectations_dir, tmp_path):
+    """Quarantine keeps rows as delivered, personal data included, so it too holds only declared columns."""
+    from pyspark.sql import functions as F
+
+    from jobs.lake import table_exists
+    from tests.fixture_people import registrations
+
+    spec = registrations.SOURCE_SPEC
+
+    def leaky_split(typed):
+        published, quarantined = spec.split(typed)
+        return published, quarantined.withColumn("email", F.lit("x@example.org"))
+
+    with pytest.raises(declarations.UndeclaredColumnsError, match=r"quarantine\.fixture_registrations.*not declared.*'email'"):
+        run_source(spark, lake, dataclasses.replace(spec, split=leaky_split), deliveries(tmp_path)[0], expectations_dir)
+    assert not table_exists(spark, lake, "silver", "fixture_registrations")
+    assert not table_exists(spark, lake, "quarantine", "fixture_registrations")

@@ -12,7 +12,7 @@ import pytest
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 
-from jobs import lake, quality, report
+from jobs import data_docs, lake, quality, report
 from jobs.nyc311 import columns as raw
 from tests.browser import links_and_resources, rendered_dom, text_of
 from tests.test_nyc311_job import land_and_run, sample_rows, write_csv
@@ -109,10 +109,13 @@ def test_data_docs_render_offline_with_every_asset_served_by_the_site(reported_l
         words = " ".join(re.sub(r"<[^>]+>", " ", rendered_dom(page)).split())
         assert "values must be greater than or equal to created_at" in words
         assert "expect_column_values_to_be_greater_than_column" not in words  # GE's fallback for an unrenderable one
-    # Bootstrap, jQuery and Vega come from the site itself.
+    # Bootstrap, jQuery and Vega come from the reports' own static folder, one copy shared by every run's site.
     served = links_and_resources((site / "index.html").read_text())[1]
+    shared = data_docs.shared_static_folder()
     for asset in ("bootstrap/dist/css/bootstrap.min.css", "jquery/dist/jquery.min.js", "vega/build/vega.min.js"):
-        assert f"./static/vendor/{asset}" in served
+        assert f"./../{shared}/vendor/{asset}" in served
+    assert not (site / "static").exists()
+    assert sorted(path.name for path in site.parent.iterdir() if path.name.startswith("static-")) == [shared]
 
 
 def test_the_blocked_run_shows_the_failed_expectation_and_nothing_published(reported_lake):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs import alerts, declarations, lake, pipeline, publish, report
+from jobs import alerts, audit, declarations, lake, pipeline, publish, report
 from jobs.audit import RunContext
 from jobs.settings import Settings, load_settings
 from jobs.spark_config import build_session
@@ -83,11 +83,12 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, expect
         themes = city_themes({table: lake.read_table(spark, settings, *table) for table in present})
         if themes is None:
             return
-        publish.write_audit_publish(
-            spark, settings, run_context, TARGET, themes, f"city-themes-{run_context.logical_date}", expectations_dir,
-            lambda staged: lake.replace_where(staged, settings, TARGET.zone, TARGET.table, "true"),
-            sorted(".".join(table) for table in present),
-        )
+        with audit.recording(spark, settings, run_context):
+            publish.write_audit_publish(
+                spark, settings, run_context, TARGET, themes, f"city-themes-{run_context.logical_date}", expectations_dir,
+                lambda staged: lake.replace_where(staged, settings, TARGET.zone, TARGET.table, "true"),
+                sorted(".".join(table) for table in present),
+            )
     finally:
         report.write_report_logging_errors(spark, settings, run_context.run_id)
 

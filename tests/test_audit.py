@@ -1,0 +1,99 @@
+"""The audit trail on real Delta tables: a run's rows are written once per audit table, also when it fails."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from jobs import audit, lake
+from jobs.audit import Reconciliation, RunContext
+from jobs.quality import ExpectationResult
+
+RUN = RunContext("scheduled__2022-05-02", "test_dag", "process", "2022-05-02")
+
+
+def result(expectation: str, success: bool = True) -> ExpectationResult:
+    return ExpectationResult("suite.json", expectation, "day", "critical", success, "0", 0, 0.0, None)
+
+
+def versions(spark, settings, table: str) -> int:
+    return lake.latest_version(spark, settings, "audit", table) if lake.table_exists(spark, settings, "audit", table) else -1
+
+
+def rows(spark, settings, table: str) -> list:
+    return lake.read_table(spark, settings, "audit", table).orderBy("batch_id").collect()
+
+
+def record_a_run(spark, settings, run: RunContext, batches=("b1", "b2")) -> None:
+    for batch in batches:
+        audit.record_quality(spark, settings, run, "silver.t", batch, 3, [result("a"), result("b")])
+        audit.record_quality(spark, settings, run, "gold.t", batch, 4, [result("c")])
+        audit.record_publication(spark, settings, run, "silver.t", batch, 3, 10, ["f.csv"])
+        audit.record_reconciliation(spark, settings, run, Reconciliation("src", batch, f"{batch}.csv", 10, 10, 9, 1))
+
+
+def test_a_run_writes_each_audit_table_once_and_a_rerun_replaces_its_rows(spark, settings):
+    with audit.recording(spark, settings, RUN):
+        record_a_run(spark, settings, RUN)
+        assert not lake.table_exists(spark, settings, "audit", "dq_results")  # kept until the run ends
+    assert [versions(spark, settings, table) for table in ("dq_results", "publications", "reconciliation")] == [0, 0, 0]
+    assert len(rows(spark, settings, "dq_results")) == 6 and len(rows(spark, settings, "reconciliation")) == 2
+
+    with audit.recording(spark, settings, RUN):  # the same Airflow run cleared and run again
+        record_a_run(spark, settings, RUN)
+    other = RunContext("scheduled__2022-05-03", "test_dag", "process", "2022-05-03")
+    with audit.recording(spark, settings, other):
+        record_a_run(spark, settings, other, batches=("b3",))
+    assert [versions(spark, settings, table) for table in ("dq_results", "publications", "reconciliation")] == [2, 2, 2]
+    assert sorted((row.run_id, row.batch_id) for row in rows(spark, settings, "reconciliation")) == [
+        (RUN.run_id, "b1"), (RUN.run_id, "b2"), (other.run_id, "b3"),
+    ]
+    assert len(rows(spark, settings, "dq_results")) == 9
+
+
+def test_a_failed_run_still_writes_what_it_recorded_and_its_own_error_propagates(spark, settings):
+    with pytest.raises(audit.ReconciliationError, match="b9.csv"):
+        with audit.recording(spark, settings, RUN):
+            audit.record_quality(spark, settings, RUN, "silver.t", "b9", None, [result("a", success=False)])
+            audit.record_reconciliation(spark, settings, RUN, Reconciliation("src", "b9", "b9.csv", 10, 10, 5, 1))
+    assert [(row.batch_id, row.success) for row in rows(spark, settings, "dq_results")] == [("b9", False)]
+    assert [(row.batch_id, row.balanced) for row in rows(spark, settings, "reconciliation")] == [("b9", False)]
+
+
+def test_a_row_recorded_with_no_trail_open_is_written_at_once(spark, settings):
+    audit.record_publication(spark, settings, RUN, "silver.t", "b1", 3, 10, ["f.csv"])
+    assert [row.rows for row in rows(spark, settings, "publications")] == [10]
+
+
+def test_two_runs_writing_the_audit_tables_at_the_same_moment_lose_no_row(spark, settings, engine):
+    """Every DAG writes the audit tables: concurrent commits conflict, and the loser retries on the new snapshot."""
+    from pyspark.sql import SparkSession
+
+    other = SparkSession.builder.remote(engine).create()  # a second task's own session on the engine
+    try:
+        for round_number, day in ((1, "2022-05-01"), (2, "2022-05-02")):  # first onto no table, then onto existing ones
+            runs = [RunContext(f"scheduled__{day}", f"dag_{name}", "process", day) for name in ("a", "b")]
+            together = threading.Barrier(2)
+            errors = []
+
+            def write(session, run):
+                try:
+                    with audit.recording(session, settings, run):
+                        record_a_run(session, settings, run, batches=[f"{run.dag_id}-{round_number}-{n}" for n in range(4)])
+                        together.wait(timeout=60)  # both trails are written at the same moment
+                except Exception as error:  # noqa: BLE001 - reported below
+                    errors.append(error)
+
+            threads = [threading.Thread(target=write, args=(session, run)) for session, run in zip((spark, other), runs)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=300)
+            assert not errors, errors
+        reconciled = sorted(row.batch_id for row in rows(spark, settings, "reconciliation"))
+        assert reconciled == sorted(f"dag_{name}-{round_number}-{n}" for name in "ab" for round_number in (1, 2) for n in range(4))
+        assert len(rows(spark, settings, "dq_results")) == 2 * 2 * 4 * 3
+        assert len(rows(spark, settings, "publications")) == 2 * 2 * 4
+    finally:
+        other.stop()
