@@ -84,15 +84,16 @@ def recording(spark: SparkSession, settings: Settings, run: RunContext):
         failed = True
         raise
     finally:
-        trail = _TRAILS.pop(run)
-        try:
-            for table, rows in trail.items():
+        errors = []
+        for table, rows in _TRAILS.pop(run).items():
+            try:
                 _write_run_rows(spark, settings, table, rows, run)
-        except Exception:
-            if not failed:
-                raise
-            # The run's own error is the one to see; the audit write's is logged beside it.
-            log.exception("could not write the audit trail of failed run %s", run.run_id)
+            except Exception as error:  # noqa: BLE001 - every table is tried; the first error is raised below
+                log.exception("could not write audit.%s for run %s", table, run.run_id)
+                errors.append(error)
+        # A failed run's own error is the one to see (the audit writes' are logged beside it).
+        if errors and not failed:
+            raise errors[0]
 
 
 def _replace_run_rows(

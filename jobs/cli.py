@@ -32,7 +32,11 @@ TERMINAL_RUN_STATES = {"success", "failed"}
 USAGE_ERROR = 2  # argparse's status for a bad command line; ours for any error the operator can act on
 
 
-class AirflowUnreachableError(RuntimeError):
+class AirflowApiError(RuntimeError):
+    """The Airflow API answered with an error (the message holds its status and detail)."""
+
+
+class AirflowUnreachableError(AirflowApiError):
     """Nothing answers at the Airflow API address."""
 
 
@@ -65,7 +69,7 @@ class AirflowApi:
                     # Jittered: several clients that collided must not retry in step and collide again.
                     time.sleep(min(random.uniform(1.0, 3.0) * attempt, 15.0))
                     continue
-                raise RuntimeError(f"Airflow API {method} {path}: HTTP {error.code}: {detail}") from error
+                raise AirflowApiError(f"Airflow API {method} {path}: HTTP {error.code}: {detail}") from error
             except urllib.error.URLError as error:
                 raise AirflowUnreachableError(
                     f"cannot reach Airflow's API at {self.base_url} ({error.reason}): start Airflow with "
@@ -301,10 +305,11 @@ def generate(source: str, first: str, last: str, rows: int, seed: int, defect_sh
 def operator_errors() -> tuple[type[Exception], ...]:
     """Errors whose message tells the operator what to do: shown as one line, not a traceback."""
     from jobs.landing import LandingError
+    from jobs.pseudonyms import PseudonymKeyError
     from jobs.settings import SettingsError
     from jobs.spark_config import EngineUnreachableError, MissingJarsError
 
-    return (AirflowUnreachableError, SettingsError, EngineUnreachableError, MissingJarsError, LandingError, RuntimeError)
+    return (AirflowApiError, SettingsError, EngineUnreachableError, MissingJarsError, LandingError, PseudonymKeyError)
 
 
 def main(argv: list[str] | None = None) -> None:

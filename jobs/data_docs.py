@@ -29,6 +29,8 @@ VENDOR_FOLDER = "vendor"  # inside static/
 VENDOR = f"static/{VENDOR_FOLDER}"
 SITES = "data_docs"  # under the reports root
 COMPLETE = "_COMPLETE"  # marks a shared static folder whose every file is in place
+# Raise when make_offline changes what it copies or where: the shared static folder is then put anew.
+SHARED_STATIC_LAYOUT = 1
 # Great Expectations' hosted images (its logo) are also in every site's static/images/.
 _HOSTED_IMAGES = re.compile(r'https://great-expectations-web-assets\.s3\.[a-z0-9-]+\.amazonaws\.com/([^"?]*)(\?[^"]*)?')
 # The site's own static files, however deep the page (GE miscounts the depth of some validation pages).
@@ -54,11 +56,11 @@ def asset_map() -> list[tuple[str, str, str]]:
     return sorted(rows, key=lambda row: len(row[0]), reverse=True)
 
 
-def site_key(run_id: str) -> str:
+def site_key(dag_id: str, run_id: str) -> str:
     """Where a run's site lives under the reports root (the lake report links to it)."""
     from jobs.report import page_name
 
-    return f"{SITES}/{page_name(run_id).removesuffix('.html')}"
+    return f"{SITES}/{page_name(dag_id, run_id).removesuffix('.html')}"
 
 
 def shared_static_folder() -> str:
@@ -66,10 +68,11 @@ def shared_static_folder() -> str:
     import great_expectations as gx
 
     manifest = resources.files("jobs.reference").joinpath("web_assets.tsv").read_bytes()
-    return "static-" + hashlib.sha256(gx.__version__.encode() + b"\0" + manifest).hexdigest()[:12]
+    made = f"{gx.__version__}\0{SHARED_STATIC_LAYOUT}".encode()
+    return "static-" + hashlib.sha256(made + b"\0" + manifest).hexdigest()[:12]
 
 
-def publish_run_site(settings: Settings, run_id: str, validations: list) -> str | None:
+def publish_run_site(settings: Settings, dag_id: str, run_id: str, validations: list) -> str | None:
     """Build the run's site and put it under the reports root (a folder or S3); returns its index.
 
     The static files go to the shared folder beside the sites, unless an earlier run put them there.
@@ -86,14 +89,14 @@ def publish_run_site(settings: Settings, run_id: str, validations: list) -> str 
         static = site / "static"
         for path in sorted(site.rglob("*")):
             if path.is_file() and static not in path.parents:
-                store.put_file(f"{site_key(run_id)}/{path.relative_to(site)}", path)
+                store.put_file(f"{site_key(dag_id, run_id)}/{path.relative_to(site)}", path)
         if COMPLETE not in store.names(f"{SITES}/{shared}/"):
             for path in sorted(static.rglob("*")):
                 if path.is_file():
                     store.put_file(f"{SITES}/{shared}/{path.relative_to(static)}", path)
             # Written last: a run that died half-way through the upload leaves it to the next run.
             store.put_text(f"{SITES}/{shared}/{COMPLETE}", "")
-    return store.uri(f"{site_key(run_id)}/index.html")
+    return store.uri(f"{site_key(dag_id, run_id)}/index.html")
 
 
 def build_site(validations: list, target: Path, assets: Path, static: str = "static") -> Path:

@@ -191,14 +191,15 @@ def inspect_delivery(path: Path, required: DeliveryColumns) -> tuple[int, str, i
     except UnicodeDecodeError as error:
         # Never guess an encoding: a Windows-1252 or Latin-1 export read as UTF-8 would be stored as mojibake.
         raise LandingError(
-            f"{path}: is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start} of the decoded "
-            "stream): ask for a UTF-8 export, or re-encode the file (for example `iconv -f WINDOWS-1252 -t UTF-8`) and deliver it again"
+            f"{path}: is not UTF-8 text (byte 0x{error.object[error.start]:02x} is not valid UTF-8): ask for a UTF-8 export, "
+            "or re-encode the file (for example `iconv -f WINDOWS-1252 -t UTF-8`) and deliver it again"
         ) from error
     except Exception as error:  # csv, json and Parquet readers raise their own types for a broken file
         raise LandingError(f"{path}: cannot be read as {delivery_format(path)}: {error}") from error
-    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    folded = [name.casefold() for name in columns]
+    repeated = sorted({name for name, key in zip(columns, folded) if folded.count(key) > 1})
     if repeated:
-        # Spark would rename or refuse them, and which delivered column a field came from would be lost.
+        # Spark (case-insensitive by default) would rename them, and which delivered field is which would be lost.
         raise LandingError(f"{path}: header repeats column name(s) {repeated}")
     missing = required.missing(columns, omits_nulls=delivery_format(path) == "json")
     if missing:

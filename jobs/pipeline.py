@@ -137,6 +137,15 @@ def declared_source(source: str, **code) -> Source:
     return Source(declared=declared, columns=importlib.import_module(declared.delivery_columns).REQUIRED_COLUMNS, **code)
 
 
+def release(frame: DataFrame) -> None:
+    """Unpersist a batch; a failure is logged, not raised, so that it never hides the run's own error
+    (the engine may be gone: then so is its cache)."""
+    try:
+        frame.unpersist()
+    except Exception:  # noqa: BLE001 - any failure to release is secondary to the run's outcome
+        log.warning("could not release a cached batch", exc_info=True)
+
+
 def batch_id_of(entry: ManifestEntry) -> str:
     """A batch is one delivered file's content: the same bytes always get the same id."""
     return f"{entry.source}-{entry.sha256[:16]}"
@@ -272,14 +281,14 @@ def process_file(
             )
             record_reconciliation(spark, settings, run, check)
         except BaseException:
-            silver_batch.unpersist()  # the caller unpersists it only when it is returned
+            release(silver_batch)  # the caller releases it only when it is returned
             raise
         finally:
-            quarantined.unpersist()
+            release(quarantined)
         log.info("%s: %s", entry.file_name, check)
         return silver_batch
     finally:
-        typed.unpersist()
+        release(typed)
 
 
 def run(spark: SparkSession, settings: Settings, run_context: RunContext, source: Source, expectations_dir: Path) -> None:
@@ -300,9 +309,9 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, source
     finally:
         # A shared engine: a run that failed half-way leaves none of its cached batches behind.
         for batch in silver_batches:
-            batch.unpersist()
+            release(batch)
         with phase("report"):
-            report.write_report_logging_errors(spark, settings, run_context.run_id)
+            report.write_report_logging_errors(spark, settings, run_context.dag_id, run_context.run_id)
 
 
 def period_span(silver_batches: list[DataFrame], periods_touched: Callable[[DataFrame], tuple[date, date] | None]) -> tuple[date, date] | None:

@@ -42,9 +42,9 @@ svg { background: #fafbfc; border: 1px solid #c9d1da; }
 """
 
 
-def page_name(run_id: str) -> str:
-    """A file name for a run id (Airflow run ids hold ':' and '+')."""
-    return "run-" + re.sub(r"[^A-Za-z0-9._-]", "_", run_id) + ".html"
+def page_name(dag_id: str, run_id: str) -> str:
+    """A file name for a DAG's run: DAGs share run ids (``scheduled__<date>``), and Airflow's hold ':' and '+'."""
+    return "run-" + re.sub(r"[^A-Za-z0-9._-]", "_", f"{dag_id}--{run_id}") + ".html"
 
 
 def _table_or_none(spark: SparkSession, settings: Settings, zone: str, table: str) -> DataFrame | None:
@@ -70,12 +70,12 @@ def _run_quarantine_counts(spark: SparkSession, settings: Settings, batches: set
     return _dicts(reduce(DataFrame.unionByName, parts).groupBy("table", "batch_id", "rule_id").agg(F.count("*").alias("rows")))
 
 
-def gather_run(spark: SparkSession, settings: Settings, run_id: str) -> dict:
-    """One run's rows of each audit table and its batches' quarantine counts: what its page shows."""
+def gather_run(spark: SparkSession, settings: Settings, dag_id: str, run_id: str) -> dict:
+    """One DAG run's rows of each audit table and its batches' quarantine counts: what its page shows."""
     data = {}
     for table in ("dq_results", "publications", "reconciliation", "alerts"):
         frame = _table_or_none(spark, settings, "audit", table)
-        data[table] = _dicts(None if frame is None else frame.where(F.col("run_id") == run_id))
+        data[table] = _dicts(None if frame is None else frame.where((F.col("dag_id") == dag_id) & (F.col("run_id") == run_id)))
     data["results"] = data.pop("dq_results")
     data["quarantine"] = _run_quarantine_counts(spark, settings, {row["batch_id"] for row in data["results"]})
     return data
@@ -210,7 +210,7 @@ def render_index(index: dict) -> str:
     run_rows = []
     for run in sorted(index["runs"], key=lambda run: (run["logical_date"], run["run_id"]), reverse=True):
         verdict = '<span class="bad">blocked</span>' if run["critical"] else '<span class="ok">published</span>'
-        run_rows.append([_e(run["logical_date"]), _e(run["dag_id"]), f'<a href="{page_name(run["run_id"])}">{_e(run["run_id"])}</a>', verdict, str(run["expectations"]), str(run["critical"])])
+        run_rows.append([_e(run["logical_date"]), _e(run["dag_id"]), f'<a href="{page_name(run["dag_id"], run["run_id"])}">{_e(run["run_id"])}</a>', verdict, str(run["expectations"]), str(run["critical"])])
     body = f'<p><a href="{TABLES_PAGE}">Every table\'s columns with their classification and treatment</a></p>' + "".join(sections) + "<h2>Runs</h2>" + _table(["logical date", "DAG", "run", "gate", "expectations", "critical failures"], run_rows, table_id="runs")
     return _page("citylake quality report", body)
 
@@ -242,8 +242,8 @@ def render_tables() -> str:
     return _page("citylake tables: classification and treatment", "".join(body))
 
 
-def render_run(data: dict, run_id: str, data_docs: str | None = None) -> str:
-    """One run's page; ``data_docs`` is the relative link to the run's Great Expectations Data Docs."""
+def render_run(data: dict, dag_id: str, run_id: str, data_docs: str | None = None) -> str:
+    """One DAG run's page (from :func:`gather_run`); ``data_docs`` is the relative link to its Data Docs."""
     results = [row for row in data["results"] if row["run_id"] == run_id]
     batches = {row["batch_id"] for row in results}
     docs_link = f' · <a href="{_e(data_docs)}">Great Expectations Data Docs of this run</a>' if data_docs else ""
@@ -282,35 +282,36 @@ def render_run(data: dict, run_id: str, data_docs: str | None = None) -> str:
     if raised:
         body.append("<h2>Alerts</h2>")
         body.append(_table(["task", "try", "raised at", "error"], [[_e(a["task_id"]), str(a["try_number"]), _e(a["raised_at"]), f"<pre>{_e(a['error'])}</pre>"] for a in raised], table_id="alerts"))
-    return _page(f"citylake quality: run {run_id}", "".join(body))
+    return _page(f"citylake quality: run {run_id} of {dag_id}", "".join(body))
 
 
-def write_report(spark: SparkSession, settings: Settings, run_id: str) -> str:
-    """Build the run's Data Docs, render its page and the index into ``<reports_root>/quality/``.
+def write_report(spark: SparkSession, settings: Settings, dag_id: str, run_id: str) -> str:
+    """Build the DAG run's Data Docs, render its page and the index into ``<reports_root>/quality/``.
 
     Returns the index location.
     """
     from jobs import data_docs, quality
 
     with phase("report: Data Docs"):
-        site = data_docs.publish_run_site(settings, run_id, quality.take_validations())
+        site = data_docs.publish_run_site(settings, dag_id, run_id, quality.take_validations())
     with phase("report: the run's page"):
-        run_page = render_run(gather_run(spark, settings, run_id), run_id, f"../{data_docs.site_key(run_id)}/index.html" if site else None)
+        docs_link = f"../{data_docs.site_key(dag_id, run_id)}/index.html" if site else None
+        run_page = render_run(gather_run(spark, settings, dag_id, run_id), dag_id, run_id, docs_link)
     with phase("report: the index"):
         index_page = render_index(gather_index(spark, settings))
     store = store_for(settings.reports_root)
-    store.put_text(f"{REPORT_FOLDER}/{page_name(run_id)}", run_page)
+    store.put_text(f"{REPORT_FOLDER}/{page_name(dag_id, run_id)}", run_page)
     store.put_text(f"{REPORT_FOLDER}/{TABLES_PAGE}", render_tables())
     store.put_text(f"{REPORT_FOLDER}/index.html", index_page)
     return store.uri(f"{REPORT_FOLDER}/index.html")
 
 
-def write_report_logging_errors(spark: SparkSession, settings: Settings, run_id: str) -> None:
+def write_report_logging_errors(spark: SparkSession, settings: Settings, dag_id: str, run_id: str) -> None:
     """The report at the end of a job: a failure to render must not hide the job's own outcome."""
     try:
-        log.info("quality report: %s", write_report(spark, settings, run_id))
+        log.info("quality report: %s", write_report(spark, settings, dag_id, run_id))
     except Exception:
-        log.exception("could not write the quality report for run %s", run_id)
+        log.exception("could not write the quality report for run %s of %s", run_id, dag_id)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -330,4 +331,4 @@ def main(argv: list[str] | None = None, spark=None) -> None:
     settings = load_settings({**os.environ, **overrides})
     spark = spark or build_session(settings, f"citylake-report-{args.logical_date}")
     alerts.file_alerts(spark, settings)
-    print(f"quality report: {write_report(spark, settings, args.run_id)}")
+    print(f"quality report: {write_report(spark, settings, args.dag_id, args.run_id)}")

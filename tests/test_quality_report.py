@@ -19,6 +19,7 @@ from tests.test_nyc311_job import land_and_run, sample_rows, write_csv
 
 PRECISE_LATITUDE = "48.8512345"  # personal data: must appear in no result and no page
 GOOD_RUN, BLOCKED_RUN = "scheduled__2022-05-01T00:00:00+00:00", "scheduled__2022-05-02T00:00:00+00:00"
+DAG = "nyc311_daily"  # the DAG tests.test_nyc311_job.land_and_run records
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +75,7 @@ def test_the_index_renders_offline_and_its_figures_match_dq_results(spark, repor
 def test_every_link_opens_a_rendered_run_page(reported_lake):
     folder = reports_folder(reported_lake)
     links, _ = links_and_resources(rendered_dom(folder / "index.html"))
-    assert sorted(links) == sorted([report.TABLES_PAGE] + [report.page_name(run) for run in (GOOD_RUN, BLOCKED_RUN)])
+    assert sorted(links) == sorted([report.TABLES_PAGE] + [report.page_name(DAG, run) for run in (GOOD_RUN, BLOCKED_RUN)])
     # The declared tables with every column's classification and treatment, for a reviewer.
     tables = rendered_dom(folder / report.TABLES_PAGE)
     assert "silver.service_requests" in tables and "precise_location" in tables and "coarsen" in tables
@@ -89,7 +90,7 @@ def test_every_link_opens_a_rendered_run_page(reported_lake):
 
 def test_data_docs_render_offline_with_every_asset_served_by_the_site(reported_lake):
     folder = reports_folder(reported_lake)
-    site = folder.parent / "data_docs" / report.page_name(GOOD_RUN).removesuffix(".html")
+    site = folder.parent / "data_docs" / report.page_name(DAG, GOOD_RUN).removesuffix(".html")
     pages = sorted(site.rglob("*.html"))
     assert len(pages) >= 4  # the index, the suites and the validations of the run
     for page in pages:
@@ -119,14 +120,14 @@ def test_data_docs_render_offline_with_every_asset_served_by_the_site(reported_l
 
 
 def test_the_blocked_run_shows_the_failed_expectation_and_nothing_published(reported_lake):
-    dom = rendered_dom(reports_folder(reported_lake) / report.page_name(BLOCKED_RUN))
+    dom = rendered_dom(reports_folder(reported_lake) / report.page_name(DAG, BLOCKED_RUN))
     assert "not published: a critical expectation failed" in dom
     results = text_of(dom, "results-silver.service_requests")
     assert re.search(r"expect_column_values_to_not_be_null\s+created_at\s+critical\s+failed\s+20 unexpected \(100\.00%\)", results)
 
 
 def test_the_published_run_shows_its_warning_version_files_and_quarantine(reported_lake):
-    dom = rendered_dom(reports_folder(reported_lake) / report.page_name(GOOD_RUN))
+    dom = rendered_dom(reports_folder(reported_lake) / report.page_name(DAG, GOOD_RUN))
     assert "Delta version 0, 99 rows, from nyc311_repeats.csv" in dom
     results = text_of(dom, "results-silver.service_requests")
     assert re.search(r"expect_column_values_to_be_unique\s+request_id\s+warning\s+failed", results)

@@ -90,7 +90,7 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, expect
                 sorted(".".join(table) for table in present),
             )
     finally:
-        report.write_report_logging_errors(spark, settings, run_context.run_id)
+        report.write_report_logging_errors(spark, settings, run_context.dag_id, run_context.run_id)
 
 
 def main(argv: list[str] | None = None, spark=None) -> None:
