@@ -244,13 +244,13 @@ def render_tables() -> str:
 
 def render_run(data: dict, dag_id: str, run_id: str, data_docs: str | None = None) -> str:
     """One DAG run's page (from :func:`gather_run`); ``data_docs`` is the relative link to its Data Docs."""
-    results = [row for row in data["results"] if row["run_id"] == run_id]
+    results = data["results"]
     batches = {row["batch_id"] for row in results}
     docs_link = f' · <a href="{_e(data_docs)}">Great Expectations Data Docs of this run</a>' if data_docs else ""
     body = [f'<p><a href="index.html">All tables and runs</a>{docs_link}</p>']
     for table_name in sorted({row["table_name"] for row in results}):
         rows = sorted((row for row in results if row["table_name"] == table_name), key=lambda row: (row["batch_id"], row["suite"], row["expectation_type"], row["column_name"] or ""))
-        publication = [p for p in data["publications"] if p["run_id"] == run_id and p["table_name"] == table_name]
+        publication = [p for p in data["publications"] if p["table_name"] == table_name]
         published = (
             "; ".join(f"batch {_e(p['batch_id'])}: Delta version {p['delta_version']}, {p['rows']} rows, from {_e(', '.join(p['source_files']))}" for p in publication)
             if publication else '<span class="bad">not published: a critical expectation failed</span>'
@@ -265,7 +265,7 @@ def render_run(data: dict, dag_id: str, run_id: str, data_docs: str | None = Non
             classes.append("" if row["success"] else f"fail-{row['severity']}")
         body.append(f'<h2>{_e(table_name)}</h2><p>{published}</p>')
         body.append(_table(["batch", "suite", "expectation", "column", "severity", "result", "evidence"], cells, classes, table_id=f"results-{table_name}"))
-    checks = [row for row in data["reconciliation"] if row["run_id"] == run_id]
+    checks = data["reconciliation"]
     if checks:
         body.append("<h2>Reconciliation: raw rows = published + quarantined</h2>")
         body.append(_table(
@@ -278,7 +278,7 @@ def render_run(data: dict, dag_id: str, run_id: str, data_docs: str | None = Non
     body.append("<h2>Quarantined rows by rule</h2>")
     body.append(_table(["table", "batch", "rule", "rows"], [[_e(q["table"]), _e(q["batch_id"]), _e(q["rule_id"]), str(q["rows"])] for q in sorted(quarantined, key=lambda q: (q["batch_id"], q["rule_id"]))], table_id="quarantine")
                 if quarantined else "<p>None.</p>")
-    raised = [a for a in data["alerts"] if a["run_id"] == run_id]
+    raised = data["alerts"]
     if raised:
         body.append("<h2>Alerts</h2>")
         body.append(_table(["task", "try", "raised at", "error"], [[_e(a["task_id"]), str(a["try_number"]), _e(a["raised_at"]), f"<pre>{_e(a['error'])}</pre>"] for a in raised], table_id="alerts"))
