@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on the embedded defaults: Airflow (own SQLite DB, scheduler, API server/UI on
-# 127.0.0.1) runs every city DAG over the demo's deliveries, then prints what was built.
+# 127.0.0.1) runs every DAG over the demo's deliveries, then prints what was built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source infra/env.sh
@@ -11,6 +11,8 @@ started=$(date +%s)
 #   days, the first half as the portal's CSV export, the rest as the Socrata API's JSON;
 # - NYC TLC yellow taxi: the generated days, the first half as CSV, the rest as the TLC's Parquet;
 # - Chicago crimes: the generated days, the first half as the API's CSV, the rest as the portal's;
+# - social posts: the generated days, the first half as X posts (twarc2's JSON Lines, English), the rest
+#   as Weibo statuses (Chinese);
 # - DSNY waste tonnage (monthly): the three months up to the last day's, the first with a year of history.
 first_day=2022-05-01
 demo_days="${CITYLAKE_DEMO_DAYS:-7}"
@@ -31,14 +33,17 @@ citylake generate nyc_tlc_yellow "$generated_from" "$half_day" --rows "$rows" --
 citylake generate nyc_tlc_yellow "$second_half" "$last_day" --rows "$rows" --shape parquet
 citylake generate chicago_crimes "$generated_from" "$half_day" --rows "$rows" --shape api-csv
 citylake generate chicago_crimes "$second_half" "$last_day" --rows "$rows" --shape portal
+citylake generate social_posts "$first_day" "$half_day" --rows "$rows" --shape twarc2
+citylake generate social_posts "$second_half" "$last_day" --rows "$rows" --shape weibo
 citylake generate nyc_dsny_waste "$first_month" "$last_month" --rows 59
 
 infra/airflow.sh start
 status=0
-# The three daily sources write different tables, so they backfill at the same time on the shared
-# warm engine (its FAIR scheduler interleaves their Spark jobs); each DAG still runs one day at a time.
-# city_themes is scheduled on the sources' gold Assets and rebuilds from all of them: unpaused before
-# the last backfill (waste), its runs follow that one's rather than every daily run.
+# The daily sources write different tables, so they backfill at the same time on the shared warm
+# engine (its FAIR scheduler interleaves their Spark jobs); each DAG still runs one day at a time.
+# The products are scheduled on their inputs' Assets and rebuild from all of them: city_themes is
+# unpaused before the last backfill (waste), so its runs follow that one's rather than every daily run;
+# city_issue_priority (311 and social posts, both done by then) is unpaused and run once.
 # Their backfills are created a few seconds apart: SQLite, the embedded metadata DB, refuses concurrent
 # creations (the CLI retries a busy database too).
 pids=()
@@ -47,10 +52,14 @@ sleep 10
 citylake backfill taxi_daily "$generated_from" "$last_day" & pids+=($!)
 sleep 10
 citylake backfill crimes_daily "$generated_from" "$last_day" & pids+=($!)
+sleep 10
+citylake backfill social_posts_daily "$first_day" "$last_day" & pids+=($!)
 for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
-citylake unpause city_themes || status=$?
+citylake unpause city_themes city_issue_priority || status=$?
+citylake trigger city_issue_priority || status=$?
 citylake backfill waste_monthly "$first_month" "$last_month" || status=$?
 citylake wait city_themes || status=$?
+citylake wait city_issue_priority || status=$?
 citylake summary 2>/dev/null || status=$?
 
 echo

@@ -104,8 +104,8 @@ def spark_job_task(task_id: str, job: str, *job_args: str, validates: bool = Tru
     )
 
 
-def gold_asset(table_name: str):
-    """The Airflow Asset of a table (``zone.table``): its writer emits it, products are scheduled on it."""
+def table_asset(table_name: str):
+    """The Airflow Asset of a silver or gold table (``zone.table``): its writer emits it, products are scheduled on it."""
     from airflow.sdk import Asset
 
     zone, table = table_name.split(".", 1)
@@ -114,7 +114,8 @@ def gold_asset(table_name: str):
 
 def source_dag(ingestion):
     """A declared source's DAG: ``land`` (copy the day's deliveries into the landing zone, no Spark), then
-    one Spark application from bronze to gold, which emits its gold tables' Assets.
+    one Spark application from bronze to gold, which emits its silver and gold tables' Assets (products
+    may be built on either).
 
     ``ingestion``: its ``jobs.declarations.Ingestion``. One run covers one logical date (the cron's data
     interval, UTC); ``max_active_runs=1`` because silver MERGEs build on earlier days.
@@ -159,7 +160,7 @@ def source_dag(ingestion):
             return PokeReturnValue(is_done=True, xcom_value=landed)
 
         bronze_to_gold = spark_job_task(
-            "bronze_to_gold", ingestion.job, "--logical-date", "{{ ds }}", pool=ingestion.pool, outlets=[gold_asset(table) for table in ingestion.gold]
+            "bronze_to_gold", ingestion.job, "--logical-date", "{{ ds }}", pool=ingestion.pool, outlets=[table_asset(table) for table in (ingestion.silver, *ingestion.gold)]
         )
         land() >> bronze_to_gold
     return dag
@@ -177,7 +178,7 @@ def product_dag(product):
     with DAG(
         dag_id=product.dag_id,
         doc_md=registry().doc(product),
-        schedule=AssetAny(*[gold_asset(table) for table in product.inputs]),
+        schedule=AssetAny(*[table_asset(table) for table in product.inputs]),
         start_date=pendulum.datetime(2019, 1, 1, tz="UTC"),
         catchup=False,
         max_active_runs=1,
@@ -187,6 +188,6 @@ def product_dag(product):
         # An Asset-triggered run has no logical date of its own: it is recorded under the day it ran after.
         spark_job_task(
             "rebuild" if product.refresh == "rebuild" else "refresh", product.job, "--logical-date", "{{ dag_run.run_after | ds }}",
-            pool=product.pool, outlets=[gold_asset(table) for table in product.outputs],
+            pool=product.pool, outlets=[table_asset(table) for table in product.outputs],
         )
     return dag

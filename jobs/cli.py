@@ -84,6 +84,10 @@ class AirflowApi:
     def unpause(self, dag_id: str) -> None:
         self._request("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
 
+    def trigger(self, dag_id: str) -> str:
+        """A manual run now (no logical date: an Asset-scheduled DAG's runs have none); returns its run id."""
+        return self._request("POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None})["dag_run_id"]
+
     def wait_for_dag(self, dag_id: str, timeout_seconds: float) -> None:
         """Wait until the DAG processor has parsed ``dag_id`` (a fresh installation starts empty)."""
         deadline = time.monotonic() + timeout_seconds
@@ -182,6 +186,14 @@ def unpause(api: AirflowApi, dag_ids: list[str]) -> None:
         api.wait_for_dag(dag_id, timeout_seconds=120)
         api.unpause(dag_id)
         print(f"{dag_id}: unpaused", flush=True)
+
+
+def trigger(api: AirflowApi, dag_ids: list[str]) -> None:
+    """Run DAGs now: a product whose inputs were written before it was unpaused has no Asset event to start it."""
+    api.login()
+    for dag_id in dag_ids:
+        api.wait_for_dag(dag_id, timeout_seconds=120)
+        print(f"{dag_id}: triggered run {api.trigger(dag_id)}", flush=True)
 
 
 def wait_until_settled(api: AirflowApi, dag_id: str, timeout_seconds: float, quiet_seconds: float = 20) -> bool:
@@ -338,6 +350,9 @@ def run_command(argv: list[str]) -> None:
     unpause_parser = commands.add_parser("unpause", help="unpause DAGs (Asset-scheduled DAGs must be, to be triggered)")
     unpause_parser.add_argument("dag_ids", nargs="+")
     unpause_parser.add_argument("--api", default=default_api)
+    trigger_parser = commands.add_parser("trigger", help="run DAGs now (a product after its inputs were built while it was paused)")
+    trigger_parser.add_argument("dag_ids", nargs="+")
+    trigger_parser.add_argument("--api", default=default_api)
     wait_parser = commands.add_parser("wait", help="wait until an Asset-triggered DAG has nothing queued or running")
     wait_parser.add_argument("dag_id")
     wait_parser.add_argument("--timeout", type=float, default=1800)
@@ -367,7 +382,7 @@ def run_command(argv: list[str]) -> None:
     generate_parser.add_argument("--seed", type=int, default=311)
     generate_parser.add_argument("--defects", type=float, default=0.02, help="share of rows with a defect")
     generate_parser.add_argument(
-        "--shape", help="nyc_311: portal (default), api-csv or api-json; nyc_tlc_yellow: csv (default) or parquet; nyc_dsny_waste: portal (default) or api-csv; chicago_crimes: api-csv (default) or portal"
+        "--shape", help="nyc_311: portal (default), api-csv or api-json; nyc_tlc_yellow: csv (default) or parquet; nyc_dsny_waste: portal (default) or api-csv; chicago_crimes: api-csv (default) or portal; social_posts: twarc2 (default) or weibo"
     )
     args = parser.parse_args(argv)
     if args.command == "generate":
@@ -378,6 +393,9 @@ def run_command(argv: list[str]) -> None:
         return
     if args.command == "unpause":
         unpause(AirflowApi(args.api), args.dag_ids)
+        return
+    if args.command == "trigger":
+        trigger(AirflowApi(args.api), args.dag_ids)
         return
     if args.command == "wait":
         sys.exit(0 if wait_until_settled(AirflowApi(args.api), args.dag_id, args.timeout) else 1)

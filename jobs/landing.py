@@ -148,6 +148,30 @@ def _json_columns_and_rows(path: Path) -> tuple[list[str], int]:
     return list(dict.fromkeys(name for record in records for name in record)), len(records)
 
 
+def _json_lines_columns_and_rows(path: Path) -> tuple[list[str], int]:
+    """JSON Lines (one record a line, as twarc2 and most streaming exports write): every line is a record.
+
+    A line that is not a JSON object (broken, empty, an array) is not a reason to refuse the file: the
+    pipeline quarantines it with its reason, so the count is of lines, as Spark's text reader splits
+    them (at LF, CRLF or CR). The columns are the top-level fields of every object line, in
+    order of first appearance (a line leaves out a field it has no value for).
+    """
+    fields: dict[str, None] = {}
+    lines = 0
+    with _open_text(path) as text:
+        for line in _without_nul(path, text):
+            lines += 1
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                fields.update(dict.fromkeys(record))
+    if not fields:
+        raise LandingError(f"{path}: no line holds a JSON object: is this JSON Lines?")
+    return list(fields), lines
+
+
 def _parquet_columns_and_rows(path: Path) -> tuple[list[str], int]:
     import pyarrow.parquet as pq
 
@@ -156,7 +180,14 @@ def _parquet_columns_and_rows(path: Path) -> tuple[list[str], int]:
 
 
 # How landing reads a delivered file's columns and record count, by file suffix.
-_READERS = {".csv": _csv_columns_and_rows, ".json": _json_columns_and_rows, ".parquet": _parquet_columns_and_rows}
+_READERS = {
+    ".csv": _csv_columns_and_rows,
+    ".json": _json_columns_and_rows,
+    ".jsonl": _json_lines_columns_and_rows,
+    ".parquet": _parquet_columns_and_rows,
+}
+# Formats whose records leave out a field they have no value for (see ``DeliveryColumns.missing``).
+OMITS_NULLS = frozenset({"json", "jsonl"})
 DELIVERY_FORMATS = {suffix.lstrip(".") for suffix in _READERS}
 # A compressed export (``.csv.gz``): Spark (Hadoop's codec factory) decompresses a file by this suffix,
 # case-sensitively, so landing decides the same way and never inspects text Spark would read otherwise.
@@ -168,7 +199,7 @@ def _is_gzip(path: str | Path) -> bool:
 
 
 def delivery_format(path: str | Path) -> str:
-    """``csv``, ``json`` or ``parquet``, from the file's suffix (anything else is read as CSV).
+    """``csv``, ``json``, ``jsonl`` or ``parquet``, from the file's suffix (anything else is read as CSV).
 
     A gzip suffix is looked through: ``export.csv.gz`` is ``csv``, ``export.json.gz`` is ``json``.
     """
@@ -201,7 +232,7 @@ def inspect_delivery(path: Path, required: DeliveryColumns) -> tuple[int, str, i
     if repeated:
         # Spark (case-insensitive by default) would rename them, and which delivered field is which would be lost.
         raise LandingError(f"{path}: header repeats column name(s) {repeated}")
-    missing = required.missing(columns, omits_nulls=delivery_format(path) == "json")
+    missing = required.missing(columns, omits_nulls=delivery_format(path) in OMITS_NULLS)
     if missing:
         raise LandingError(f"{path}: header lacks required column(s) {missing}")
     if rows == 0:

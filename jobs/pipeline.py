@@ -33,7 +33,7 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from jobs import alerts, audit, declarations, lake, pseudonyms, publish, quality, report
 from jobs.audit import Reconciliation, RunContext, record_quality, record_reconciliation
-from jobs.landing import DeliveryColumns, ManifestEntry, delivery_format, manifest_entries
+from jobs.landing import OMITS_NULLS, DeliveryColumns, ManifestEntry, delivery_format, manifest_entries
 from jobs.phases import phase
 from jobs.settings import Settings, load_settings
 from jobs.spark_config import build_session
@@ -167,6 +167,8 @@ def read_delivery(spark: SparkSession, entry: ManifestEntry) -> DataFrame:
             .option("columnNameOfCorruptRecord", CORRUPT_RECORD)
             .csv(path)
         )
+    if kind == "jsonl":
+        return _json_lines(spark, entry)
     try:
         if kind == "json":
             # Socrata's JSON is one array of objects; nested values (a "location" object) are kept as JSON text.
@@ -183,6 +185,22 @@ def read_delivery(spark: SparkSession, entry: ManifestEntry) -> DataFrame:
     return delivered.select(*as_strings, F.lit(None).cast("string").alias(CORRUPT_RECORD))
 
 
+def _json_lines(spark: SparkSession, entry: ManifestEntry) -> DataFrame:
+    """A JSON Lines file as bronze holds every delivery: one row a line, each top-level field a string.
+
+    Read as text, so that every line is a row (Spark's JSON reader drops empty lines and splits a line
+    holding an array into several records): a line that is not a JSON object keeps its text whole in
+    ``_corrupt_record``. The fields are the ones landing found (``entry.columns``); a nested object or
+    array is kept as its JSON text, so a field the publisher adds inside one is never lost.
+    """
+    line = F.regexp_replace(F.col("value"), "^\ufeff", "")  # a byte-order mark before the first line
+    fields = F.from_json(line, "map<string,string>")
+    return spark.read.text(entry.landed_path).select(
+        *[fields[name].alias(name) for name in entry.columns],
+        F.when(fields.isNull(), line).alias(CORRUPT_RECORD),
+    )
+
+
 def ingest_bronze(spark: SparkSession, settings: Settings, source: Source, entry: ManifestEntry) -> None:
     """Append a landed file to bronze, every column a string as delivered; a no-op if already there."""
     batch_id = batch_id_of(entry)
@@ -191,7 +209,7 @@ def ingest_bronze(spark: SparkSession, settings: Settings, source: Source, entry
         return
     delivered = read_delivery(spark, entry)
     header = [name for name in delivered.columns if name != CORRUPT_RECORD]
-    missing = source.columns.missing(header, omits_nulls=delivery_format(entry.landed_path) == "json")
+    missing = source.columns.missing(header, omits_nulls=delivery_format(entry.landed_path) in OMITS_NULLS)
     if missing:
         raise DeliveryError(f"{entry.landed_path}: header lacks required column(s) {missing}")
     batch = delivered.select(
@@ -223,7 +241,7 @@ def delivered_columns(spark: SparkSession, entry: ManifestEntry) -> tuple[str, .
 
 def check_drift(spark: SparkSession, source: Source, entry: ManifestEntry, columns: tuple[str, ...], expectations_dir: Path) -> list[quality.ExpectationResult]:
     """The delivered header against the source's known layout (warning results; no data is read)."""
-    checked, known = source.columns.drift_checked(columns, omits_nulls=delivery_format(entry.landed_path) == "json")
+    checked, known = source.columns.drift_checked(columns, omits_nulls=delivery_format(entry.landed_path) in OMITS_NULLS)
     header_only = spark.createDataFrame([], StructType([StructField(name, StringType()) for name in checked]))
     return quality.validate(header_only, expectations_dir / DRIFT_SUITE, {"known_columns": known}, label=f"{entry.file_name} columns")
 

@@ -34,7 +34,7 @@ SHAPES = [
 
 def good_delivery(folder: Path, source: str, shape: str) -> Delivery:
     generator = importlib.import_module(registry().ingestion(source).generator)
-    (path,) = generator.write_range(folder, DAY, DAY, 3 if source == "nyc_dsny_waste" else 30, shape=shape)
+    (path,) = generator.write_range(folder, DAY, DAY, 3 if source == "nyc_dsny_waste" else 30, defect_share=0.0, shape=shape)
     return Delivery(source, shape, path)
 
 

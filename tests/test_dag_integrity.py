@@ -13,12 +13,13 @@ import pytest
 from jobs.settings import PROJECT_ROOT
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
-EXPECTED_DAG_IDS = {"nyc311_daily", "taxi_daily", "waste_monthly", "crimes_daily", "city_themes", "lake_maintenance"}
+EXPECTED_DAG_IDS = {"nyc311_daily", "taxi_daily", "waste_monthly", "crimes_daily", "social_posts_daily", "city_themes", "city_issue_priority", "lake_maintenance"}
 SOURCE_DAGS = {
     "nyc311_daily": "gold.service_requests_daily",
     "taxi_daily": "gold.mobility_daily",
     "waste_monthly": "gold.waste_diversion_monthly",
     "crimes_daily": "gold.incident_hotspots_weekly",
+    "social_posts_daily": "gold.public_opinion_daily",
 }
 # Parsing the whole folder in a fresh interpreter, Airflow's import included, must stay cheap.
 MAX_PARSE_SECONDS = 10.0
@@ -60,17 +61,20 @@ def test_spark_tasks_run_on_the_engine_and_take_the_logical_date_from_the_templa
 
 
 @pytest.mark.parametrize("dag_id", sorted(SOURCE_DAGS))
-def test_every_source_dag_lands_then_runs_one_spark_job_that_emits_its_gold_asset(dagbag, dag_id):
+def test_every_source_dag_lands_then_runs_one_spark_job_that_emits_its_silver_and_gold_assets(dagbag, dag_id):
+    from jobs.declarations import registry
+
     dag = dagbag.dags[dag_id]
+    silver = next(ingestion.silver for ingestion in registry().ingestions.values() if ingestion.dag_id == dag_id)
     assert [task.task_id for task in dag.topological_sort()] == ["land", "bronze_to_gold"]
-    assert [outlet.name for outlet in dag.get_task("bronze_to_gold").outlets] == [SOURCE_DAGS[dag_id]]
+    assert [outlet.name for outlet in dag.get_task("bronze_to_gold").outlets] == [silver, SOURCE_DAGS[dag_id]]
     assert dag.max_active_runs == 1
 
 
 def test_city_themes_is_scheduled_on_every_gold_table_it_stacks(dagbag):
     from jobs.city_themes.job import CONTRIBUTIONS
 
-    stacked = {".".join(contribution.table) for contribution in CONTRIBUTIONS}
+    stacked = {contribution.table for contribution in CONTRIBUTIONS}
     schedule = dagbag.dags["city_themes"].timetable.asset_condition
     assert {asset.name for asset in schedule.objects} == stacked == set(SOURCE_DAGS.values())
 
@@ -86,7 +90,7 @@ def test_every_declared_source_and_product_has_its_dag_and_every_dag_is_declared
         assert {task.owner for task in dag.tasks} == {pipeline.owner}
         spark_task = dag.topological_sort()[-1]
         assert spark_task.op_args[0] == pipeline.job
-        assert {outlet.name for outlet in spark_task.outlets} == set(pipeline.gold if hasattr(pipeline, "gold") else pipeline.outputs)
+        assert {outlet.name for outlet in spark_task.outlets} == set((pipeline.silver, *pipeline.gold) if hasattr(pipeline, "gold") else pipeline.outputs)
 
 
 def test_maintenance_optimizes_every_clustered_table_in_its_writers_pool(dagbag):

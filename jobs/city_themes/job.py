@@ -15,19 +15,14 @@ gold tables, which are small: a rerun gives the same table.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from jobs import alerts, audit, declarations, lake, pipeline, publish, report
-from jobs.audit import RunContext
-from jobs.settings import Settings, load_settings
-from jobs.spark_config import build_session
+from jobs import products
 
-PRODUCT = declarations.registry().products["city_themes"]
-(TARGET,) = (declarations.registry().table(name) for name in PRODUCT.outputs)
+PRODUCT = "city_themes"
 
 
 @dataclass(frozen=True)
@@ -35,7 +30,7 @@ class Contribution:
     """One source's measure: which gold table, its period column and grain, and the value to sum."""
 
     source: str
-    table: tuple[str, str]
+    table: str
     period_column: str
     period: str  # "day", "week" or "month"
     measure: str
@@ -43,15 +38,17 @@ class Contribution:
 
 
 CONTRIBUTIONS = (
-    Contribution("nyc_311", ("gold", "service_requests_daily"), "day", "day", "requests_opened", "requests_opened"),
-    Contribution("nyc_311", ("gold", "service_requests_daily"), "day", "day", "requests_closed", "requests_closed"),
-    Contribution("nyc_tlc_yellow", ("gold", "mobility_daily"), "day", "day", "taxi_trips", "trips"),
-    Contribution("chicago_crimes", ("gold", "incident_hotspots_weekly"), "week", "week", "incidents", "incidents"),
-    Contribution("nyc_dsny_waste", ("gold", "waste_diversion_monthly"), "month", "month", "tons_collected", "total_tons"),
+    Contribution("nyc_311", "gold.service_requests_daily", "day", "day", "requests_opened", "requests_opened"),
+    Contribution("nyc_311", "gold.service_requests_daily", "day", "day", "requests_closed", "requests_closed"),
+    Contribution("nyc_tlc_yellow", "gold.mobility_daily", "day", "day", "taxi_trips", "trips"),
+    Contribution("chicago_crimes", "gold.incident_hotspots_weekly", "week", "week", "incidents", "incidents"),
+    Contribution("nyc_dsny_waste", "gold.waste_diversion_monthly", "month", "month", "tons_collected", "total_tons"),
+    # Posts in cells published past small-cell suppression (a suppressed cell's posts are NULL).
+    Contribution("social_posts", "gold.public_opinion_daily", "day", "day", "opinion_posts", "posts"),
 )
 
 
-def city_themes(tables: dict[tuple[str, str], DataFrame]) -> DataFrame | None:
+def city_themes(tables: dict[str, DataFrame]) -> DataFrame | None:
     """The stacked measures of the contributions whose gold table is in ``tables`` (None if none is)."""
     parts = [
         tables[c.table]
@@ -76,27 +73,5 @@ def city_themes(tables: dict[tuple[str, str], DataFrame]) -> DataFrame | None:
     return stacked
 
 
-def run(spark: SparkSession, settings: Settings, run_context: RunContext, expectations_dir) -> None:
-    alerts.file_alerts(spark, settings)
-    try:
-        present = {c.table for c in CONTRIBUTIONS if lake.table_exists(spark, settings, *c.table)}
-        themes = city_themes({table: lake.read_table(spark, settings, *table) for table in present})
-        if themes is None:
-            return
-        with audit.recording(spark, settings, run_context):
-            publish.write_audit_publish(
-                spark, settings, run_context, TARGET, themes, f"city-themes-{run_context.logical_date}", expectations_dir,
-                lambda staged: lake.replace_where(staged, settings, TARGET.zone, TARGET.table, "true"),
-                sorted(".".join(table) for table in present),
-            )
-    finally:
-        report.write_report_logging_errors(spark, settings, run_context.dag_id, run_context.run_id)
-
-
 def main(argv: list[str] | None = None, spark=None) -> None:
-    args = pipeline.parse_args("city_themes", argv)
-    overrides = {"CITYLAKE_LAKE_ROOT": args.lake_root} if args.lake_root else {}
-    settings = load_settings({**os.environ, **overrides})
-    run_context = RunContext(args.run_id, args.dag_id, args.task_id, args.logical_date.isoformat())
-    spark = spark or build_session(settings, f"citylake-city-themes-{args.logical_date}")
-    run(spark, settings, run_context, args.expectations_dir)
+    products.main(PRODUCT, city_themes, argv, spark)

@@ -81,8 +81,8 @@ PERSONAL_DATA = {
 }
 
 # Fields only one shape has: what tells the shapes apart (both have id, text, created_at and geo).
-_TWARC2_MARKERS = frozenset({"author_id", "author", "__twarc", "edit_history_tweet_ids", "public_metrics", "conversation_id", "lang"})
-_WEIBO_MARKERS = frozenset({"mid", "idstr", "user", "reposts_count", "comments_count", "attitudes_count", "retweeted_status"})
+TWARC2_MARKERS = frozenset({"author_id", "author", "__twarc", "edit_history_tweet_ids", "public_metrics", "conversation_id", "lang"})
+WEIBO_MARKERS = frozenset({"mid", "idstr", "user", "reposts_count", "comments_count", "attitudes_count", "retweeted_status"})
 
 
 def shape_of(record: object) -> str | None:
@@ -94,8 +94,8 @@ def shape_of(record: object) -> str | None:
     if not isinstance(record, dict):
         return None
     fields = record.keys()
-    is_twarc2 = not _TWARC2_MARKERS.isdisjoint(fields)
-    is_weibo = not _WEIBO_MARKERS.isdisjoint(fields)
+    is_twarc2 = not TWARC2_MARKERS.isdisjoint(fields)
+    is_weibo = not WEIBO_MARKERS.isdisjoint(fields)
     if is_twarc2 == is_weibo:
         return None
     return "twarc2" if is_twarc2 else "weibo"

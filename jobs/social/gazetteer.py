@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from jobs.social.terms import Terms
+
 # As the curated tables spell them (jobs/nyc_boroughs.py, which needs Spark, so not imported here).
 BOROUGHS = ("Manhattan", "Brooklyn", "Queens", "Bronx", "Staten Island")
 KINDS = ("borough", "neighbourhood", "spelling")
@@ -44,20 +46,18 @@ _OTHER_STATES = frozenset(
     )
 )
 _PART_SEPARATORS = re.compile(r"[,;|/\n·，、]")
-# Letters and digits of Latin script: what a Latin name must not touch to be a whole word. A CJK
-# character next to a Latin name is a boundary ("住在Brooklyn").
-_LATIN_WORD = "0-9a-z\u00c0-\u024f"
+# ASCII characters that are neither letters nor digits: "." and "'" removed, the others a blank.
+_ASCII_PUNCTUATION = {code: (None if chr(code) in ".'" else " ") for code in range(128) if not chr(code).isalnum()}
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One gazetteer row, with its name normalised (``key``) and the pattern that finds it."""
+    """One gazetteer row, with its name normalised (``key``)."""
 
     name: str
     borough: str
     kind: str
     key: str
-    pattern: re.Pattern
 
 
 def normalise(text: str) -> str:
@@ -66,6 +66,8 @@ def normalise(text: str) -> str:
     "S.I." and "SI" are one spelling, "Hell's Kitchen" and "Hells Kitchen" one name, "Bed-Stuy" is "bed stuy";
     full-width characters become their ordinary forms (NFKD), so "ＢＫ" is "bk".
     """
+    if text.isascii():  # most posts: the same result, without a Python loop per character
+        return " ".join(text.translate(_ASCII_PUNCTUATION).casefold().split())
     decomposed = unicodedata.normalize("NFKD", text)
     kept = []
     for character in decomposed:
@@ -75,12 +77,6 @@ def normalise(text: str) -> str:
             continue
         kept.append(character if character.isalnum() else " ")
     return " ".join("".join(kept).casefold().split())
-
-
-def _pattern(key: str) -> re.Pattern:
-    if key.isascii():
-        return re.compile(rf"(?<![{_LATIN_WORD}]){re.escape(key)}(?![{_LATIN_WORD}])")
-    return re.compile(re.escape(key))  # Chinese has no blanks between words: a name matches anywhere
 
 
 @lru_cache(maxsize=1)
@@ -99,8 +95,15 @@ def entries() -> tuple[Entry, ...]:
             raise ValueError(f"nyc_gazetteer.csv line {line}: {name!r} names the whole city, not a borough")
         if key in rows:
             raise ValueError(f"nyc_gazetteer.csv line {line}: {name!r} repeats {rows[key].name!r}")
-        rows[key] = Entry(name, borough, kind, key, _pattern(key))
+        rows[key] = Entry(name, borough, kind, key)
     return tuple(sorted(rows.values(), key=lambda entry: (-len(entry.key), entry.key)))
+
+
+@lru_cache(maxsize=1)
+def _names() -> tuple[Terms, dict[str, Entry]]:
+    """Every name, searched in one pass (Latin names as whole words, Chinese ones anywhere)."""
+    by_key = {entry.key: entry for entry in entries()}
+    return Terms(by_key), by_key
 
 
 def _is_city_wide(part: str) -> bool:
@@ -125,11 +128,9 @@ def borough_of_place(text: str | None) -> str | None:
     if len(parts) > 1 and last in _OTHER_STATES:
         return None
     place = " ".join(parts)
-    found: tuple[int, int, Entry] | None = None
-    for entry in entries():
-        if found and len(entry.key) < found[0]:
-            break
-        match = entry.pattern.search(place)
-        if match and (found is None or match.start() < found[1]):
-            found = (len(entry.key), match.start(), entry)
-    return found[2].borough if found else None
+    names, by_key = _names()
+    found = names.find(place)
+    if not found:
+        return None
+    longest = min(found, key=lambda match: (-len(match.term), match.start))
+    return by_key[longest.term].borough

@@ -36,6 +36,9 @@ class Delivery:
         return rows[0], rows[1:]
 
     def records(self) -> list[dict]:
+        """A JSON delivery's records (one array), or a JSON Lines delivery's (one object a line)."""
+        if self.format == "jsonl":
+            return [json.loads(line) for line in self.data.decode("utf-8").splitlines()]
         return json.loads(self.data)
 
     def table(self):
@@ -53,6 +56,17 @@ def _csv(header: list[str], rows: list[list[str]], delimiter: str = ",", termina
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
+
+
+def _jsonl(records: list[dict], ensure_ascii: bool = True) -> bytes:
+    return "".join(json.dumps(record, ensure_ascii=ensure_ascii) + "\n" for record in records).encode("utf-8")
+
+
+def _with_text(delivery: Delivery, text: str) -> list[dict]:
+    """JSON Lines records, the first post's text replaced (both shapes call it ``text``)."""
+    records = delivery.records()
+    records[0] = {**records[0], "text": text}
+    return records
 
 
 def _parquet(table) -> bytes:
@@ -99,17 +113,37 @@ def utf8_byte_order_mark(delivery: Delivery) -> tuple[str, bytes]:
 
 
 def crlf_line_endings(delivery: Delivery) -> tuple[str, bytes]:
+    if delivery.format == "jsonl":
+        return delivery.named(), delivery.data.replace(b"\n", b"\r\n")
     header, rows = delivery.csv_rows()
     return delivery.named(), _csv(header, rows, terminator="\r\n")
 
 
+def _single_byte_lines(delivery: Delivery, text: str, encoding: str) -> bytes:
+    """The first post with ``text`` in a single-byte encoding, then the other lines that encoding can hold."""
+    first, *others = _with_text(delivery, text)
+
+    def holds(value) -> bool:
+        dumped = json.dumps(value, ensure_ascii=False)
+        return dumped.encode(encoding, errors="ignore").decode(encoding) == dumped
+
+    first = {key: value for key, value in first.items() if holds(value)}  # a Chinese post keeps its ASCII fields
+    lines = [json.dumps(first, ensure_ascii=False)] + [json.dumps(record, ensure_ascii=False) for record in others]
+    kept = [line for line in lines if line.encode(encoding, errors="ignore").decode(encoding) == line]
+    return "".join(line + "\n" for line in kept).encode(encoding)
+
+
 def windows_1252(delivery: Delivery) -> tuple[str, bytes]:
+    if delivery.format == "jsonl":
+        return delivery.named(), _single_byte_lines(delivery, "Café René, near the Pláza", "cp1252")
     header, _ = delivery.csv_rows()
     rows = _with_field(delivery, "Café René, near the Pláza")
     return delivery.named(), _csv(header, rows).decode("utf-8").encode("cp1252")
 
 
 def latin_1(delivery: Delivery) -> tuple[str, bytes]:
+    if delivery.format == "jsonl":
+        return delivery.named(), _single_byte_lines(delivery, "heat below 10\u00b0F,\u00a0no service", "latin-1")
     header, _ = delivery.csv_rows()
     rows = _with_field(delivery, "heat below 10\u00b0F,\u00a0no service")
     return delivery.named(), _csv(header, rows).decode("utf-8").encode("latin-1")
@@ -140,12 +174,14 @@ def json_field_absent_everywhere(delivery: Delivery) -> tuple[str, bytes]:
     """A field no record carries: the API leaves a null field out, so this is a column null everywhere."""
     records = delivery.records()
     dropped = next(iter(records[0]))
-    return delivery.named(), json.dumps([{key: value for key, value in record.items() if key != dropped} for record in records]).encode()
+    kept = [{key: value for key, value in record.items() if key != dropped} for record in records]
+    return delivery.named(), _jsonl(kept) if delivery.format == "jsonl" else json.dumps(kept).encode()
 
 
 def extra_column(delivery: Delivery) -> tuple[str, bytes]:
-    if delivery.format == "json":
-        return delivery.named(), json.dumps([{**record, "surprise_field": "new"} for record in delivery.records()]).encode()
+    if delivery.format in ("json", "jsonl"):
+        records = [{**record, "surprise_field": "new"} for record in delivery.records()]
+        return delivery.named(), _jsonl(records) if delivery.format == "jsonl" else json.dumps(records).encode()
     if delivery.format == "parquet":
         import pyarrow as pa
 
@@ -169,6 +205,9 @@ def duplicate_header_names(delivery: Delivery) -> tuple[str, bytes]:
 
 
 def nul_bytes(delivery: Delivery) -> tuple[str, bytes]:
+    if delivery.format == "jsonl":  # raw NUL bytes inside the first line's text (JSON would escape them)
+        first_quote = delivery.data.index(b'"text": "') + len(b'"text": "')
+        return delivery.named(), delivery.data[:first_quote] + b"padded\x00\x00\x00" + delivery.data[first_quote:]
     header, _ = delivery.csv_rows()
     return delivery.named(), _csv(header, _with_field(delivery, "padded\x00\x00\x00"))
 
@@ -178,15 +217,17 @@ def binary_garbage(delivery: Delivery) -> tuple[str, bytes]:
 
 
 def gzip_compressed(delivery: Delivery) -> tuple[str, bytes]:
-    return delivery.named(".csv.gz"), gzip.compress(delivery.data, mtime=0)
+    return delivery.named(f"{delivery.path.suffix}.gz"), gzip.compress(delivery.data, mtime=0)
 
 
 def truncated_gzip(delivery: Delivery) -> tuple[str, bytes]:
     compressed = gzip.compress(delivery.data, mtime=0)
-    return delivery.named(".csv.gz"), compressed[: len(compressed) // 2]
+    return delivery.named(f"{delivery.path.suffix}.gz"), compressed[: len(compressed) // 2]
 
 
 def field_of_several_megabytes(delivery: Delivery) -> tuple[str, bytes]:
+    if delivery.format == "jsonl":
+        return delivery.named(), _jsonl(_with_text(delivery, "long complaint " * 200_000))
     header, _ = delivery.csv_rows()
     return delivery.named(), _csv(header, _with_field(delivery, "long complaint " * 200_000))
 
@@ -209,6 +250,24 @@ def json_object_not_array(delivery: Delivery) -> tuple[str, bytes]:
 
 def json_lines_not_array(delivery: Delivery) -> tuple[str, bytes]:
     return delivery.named(), "\n".join(json.dumps(record) for record in delivery.records()).encode()
+
+
+def json_array_not_lines(delivery: Delivery) -> tuple[str, bytes]:
+    """The posts as one pretty-printed JSON array where one object a line was expected."""
+    return delivery.named(), json.dumps(delivery.records(), indent=2).encode()
+
+
+def json_object_across_lines(delivery: Delivery) -> tuple[str, bytes]:
+    """One post pretty-printed over many lines: no line on its own is a JSON object."""
+    return delivery.named(), json.dumps(delivery.records()[0], indent=2).encode()
+
+
+def broken_json_line(delivery: Delivery) -> tuple[str, bytes]:
+    """A line cut short in the middle of a file (a writer that crashed and resumed)."""
+    lines = delivery.data.decode("utf-8").splitlines(keepends=True)
+    middle = len(lines) // 2
+    lines[middle] = lines[middle][: len(lines[middle]) // 2] + "\n"
+    return delivery.named(), "".join(lines).encode("utf-8")
 
 
 def broken_json(delivery: Delivery) -> tuple[str, bytes]:

@@ -1,0 +1,138 @@
+"""Scoring social posts at scale: posts per second end to end, beside VADER alone on one core.
+
+    .venv/bin/python bench/social_cost.py [--posts 1000000]
+
+Generates a day of ``--posts`` X posts (twarc2 shape, 2 % defects; ``jobs/synthetic/social.py``), then
+measures side by side in one run:
+
+1. VADER alone (``vaderSentiment``'s stock analyser), one core, on a sample of the texts: the floor
+   any sentiment on these posts costs;
+2. the post features alone (``jobs.social.transforms.post_features``: borough, themes, sentiment with the
+   city lexicon), one core, same sample;
+3. scoring in Spark, end to end on the lake's engine (local[2]): read the JSON Lines, parse both shapes,
+   mask, features (the vectorised UDF), near-duplicate and bot flags, write silver's rows to Delta;
+4. the whole day's job (``jobs.social.job``, as the DAG runs it: bronze, gates, quarantine, silver MERGE,
+   gold, audit, report).
+
+Target (issue #14): at least 10,000 posts per second for 3. Needs `make setup`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import logging
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+os.environ.setdefault("CITYLAKE_PSEUDONYM_KEY", secrets.token_hex(32))
+
+from pyspark.sql import functions as F  # noqa: E402
+
+from bench.engine import engine  # noqa: E402
+from jobs import phases, pipeline, pseudonyms  # noqa: E402
+from jobs.audit import RunContext  # noqa: E402
+from jobs.landing import land_file, manifest_entries  # noqa: E402
+from jobs.settings import load_settings  # noqa: E402
+from jobs.social import job as social_job  # noqa: E402
+from jobs.spark_config import build_session  # noqa: E402
+from jobs.synthetic import social as generator  # noqa: E402
+
+DAY = date(2024, 3, 2)
+TARGET_POSTS_PER_SECOND = 10_000
+SAMPLE = 50_000
+
+
+def one_core(texts: list[str]) -> tuple[float, float]:
+    """Posts per second of VADER alone and of the post features, in this process (one core)."""
+    import pandas as pd
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from jobs.social.sentiment import Scorer
+    from jobs.social.transforms import post_features
+
+    vader = SentimentIntensityAnalyzer()
+    started = time.perf_counter()
+    for text in texts:
+        vader.polarity_scores(text)
+    vader_rate = len(texts) / (time.perf_counter() - started)
+    nothing, blank = pd.Series([float("nan")] * len(texts)), pd.Series([None] * len(texts), dtype=object)
+    scorer = Scorer()
+    started = time.perf_counter()
+    post_features(nothing, nothing, blank, blank, nothing, nothing, pd.Series(texts), blank, pd.Series(["en"] * len(texts)), scorer=scorer)
+    return vader_rate, len(texts) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    scratch = Path(tempfile.mkdtemp(prefix="citylake-bench-social-"))
+    os.environ.update(
+        CITYLAKE_LAKE_ROOT=str(scratch / "lake"), CITYLAKE_INBOX_ROOT=str(scratch / "inbox"), CITYLAKE_REPORTS_ROOT=str(scratch / "reports"),
+    )
+    try:
+        started = time.perf_counter()
+        path = generator.write_day(Path(os.environ["CITYLAKE_INBOX_ROOT"]), DAY, args.posts, 17, 0.02)
+        generated = time.perf_counter() - started
+        texts = []
+        with open(path, encoding="utf-8") as lines:
+            for line in lines:
+                try:
+                    texts.append(html.unescape(json.loads(line)["text"]))
+                except (ValueError, KeyError, TypeError):
+                    continue
+                if len(texts) == SAMPLE:
+                    break
+        vader_rate, features_rate = one_core(texts)
+
+        with engine(scratch / "state", memory="6g", CITYLAKE_SHUFFLE_PARTITIONS="8"):
+            settings = load_settings()
+            land_file(settings, social_job.SOURCE.name, DAY.isoformat(), path, social_job.SOURCE.columns)
+            (entry,) = manifest_entries(settings, social_job.SOURCE.name, DAY.isoformat())
+            spark = build_session(settings, "citylake-bench-social")
+            key = pseudonyms.checked_key(spark, settings, "bench")
+            source = social_job.SOURCE
+            started = time.perf_counter()
+            lineage = {"_source_file": F.lit(entry.file_name), "_batch_id": F.lit("bench"), "_logical_date": F.lit(DAY)}
+            published, _ = source.split(source.typed(pipeline.read_delivery(spark, entry).withColumns(lineage), entry.columns))
+            scored = pseudonyms.pseudonymise(source.to_silver(published), source.silver, key)
+            scored.write.format("delta").mode("overwrite").save(str(scratch / "scored"))
+            scoring = time.perf_counter() - started
+            written = spark.read.format("delta").load(str(scratch / "scored")).count()
+
+            phases.reset()
+            started = time.perf_counter()
+            pipeline.run(spark, settings, RunContext("bench", "social_posts_daily", "bronze_to_gold", DAY.isoformat()), source, PROJECT / "expectations")
+            whole_job = time.perf_counter() - started
+            spark.stop()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    print(f"{args.posts:,} posts (twarc2 shape, 2 % defects), generated in {generated:.0f} s; {written:,} scored posts written")
+    print(f"{'what':<62}{'posts/s':>12}")
+    print(f"{'VADER alone, one core (' + f'{len(texts):,}' + ' texts)':<62}{vader_rate:>12,.0f}")
+    print(f"{'post features alone (borough, themes, city sentiment), one core':<62}{features_rate:>12,.0f}")
+    print(f"{'scoring in Spark, end to end (parse, mask, features, write), local[2]':<62}{args.posts / scoring:>12,.0f}   ({scoring:.0f} s)")
+    print(f"{'the whole day job (bronze, gates, silver, gold, audit, report)':<62}{args.posts / whole_job:>12,.0f}   ({whole_job:.0f} s)")
+    timings: dict[str, float] = {}
+    for name, seconds in phases.TIMINGS:
+        timings[name] = timings.get(name, 0.0) + seconds
+    print("  the job's phases: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items()))
+    verdict = "met" if args.posts / scoring >= TARGET_POSTS_PER_SECOND else "NOT met"
+    print(f"target: scoring at least {TARGET_POSTS_PER_SECOND:,} posts/s: {verdict}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""What every product job does: read its declared inputs, build its output, publish it through its gate, report.
+
+A product (``products:`` in a domain's declarations) is gold computed from several silver or gold tables,
+scheduled on their Assets. Its module gives only the transform (``build``: the inputs present, by table
+name -> the output's rows, or None when there is nothing to build from yet); this runner does the rest
+the same way for every product. Refresh ``rebuild``: each run replaces the whole output, so a rerun
+gives the same table.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+from pyspark.sql import DataFrame, SparkSession
+
+from jobs import alerts, audit, declarations, lake, pipeline, publish, report
+from jobs.audit import RunContext
+from jobs.settings import Settings, load_settings
+from jobs.spark_config import build_session
+
+Build = Callable[[dict[str, DataFrame]], DataFrame | None]
+
+
+def run(spark: SparkSession, settings: Settings, run_context: RunContext, product: declarations.Product, build: Build, expectations_dir: Path) -> None:
+    """Rebuild the product's output from the inputs that exist, through its gate; the run's report in any case."""
+    if product.refresh != "rebuild":
+        raise NotImplementedError(f"{product.name}: refresh {product.refresh!r}; products are rebuilt whole for now")
+    (target,) = (declarations.registry().table(name) for name in product.outputs)
+    alerts.file_alerts(spark, settings)
+    try:
+        addresses = {name: declarations.registry().table(name).address for name in product.inputs}
+        present = {name: lake.read_table(spark, settings, *address) for name, address in addresses.items() if lake.table_exists(spark, settings, *address)}
+        rows = build(present)
+        if rows is None:
+            return
+        with audit.recording(spark, settings, run_context):
+            publish.write_audit_publish(
+                spark, settings, run_context, target, rows, f"{product.name}-{run_context.logical_date}", expectations_dir,
+                lambda staged: lake.replace_where(staged, settings, target.zone, target.table, "true"),
+                sorted(present),
+            )
+    finally:
+        report.write_report_logging_errors(spark, settings, run_context.dag_id, run_context.run_id)
+
+
+def main(product_name: str, build: Build, argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
+    """``python -m jobs.run <product job> --logical-date D --expectations-dir E [--run-id ...]``."""
+    product = declarations.registry().products[product_name]
+    args = pipeline.parse_args(product.job, argv)
+    overrides = {"CITYLAKE_LAKE_ROOT": args.lake_root} if args.lake_root else {}
+    settings = load_settings({**os.environ, **overrides})
+    run_context = RunContext(args.run_id, args.dag_id, args.task_id, args.logical_date.isoformat())
+    spark = spark or build_session(settings, f"citylake-{product.job}-{args.logical_date}")
+    run(spark, settings, run_context, product, build, args.expectations_dir)

@@ -1,0 +1,308 @@
+"""Social posts: landing JSON Lines, the post features without Spark, then a day of both shapes on Delta.
+
+The gold figures are recomputed with pandas from silver (sharing no code with the job), silver is
+checked against the generator's ground truth (borough, themes, bots, duplicates), and no handle, name,
+e-mail address or phone number of the delivered posts is in any silver or gold table.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import re
+from collections import Counter
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from jobs.borough_boundaries import borough_of_point
+from jobs.landing import LandingError, inspect_delivery
+from jobs.social import columns
+from jobs.social.sentiment import Scorer, classify
+from jobs.social.topics import topics_of
+from jobs.synthetic import social
+from tests import pipeline_runs
+
+DAY = date(2024, 3, 2)
+
+
+# --- landing: JSON Lines, no Spark ---------------------------------------------------------------
+
+
+def test_a_json_lines_delivery_counts_every_line_and_lists_every_top_level_field(tmp_path):
+    path = tmp_path / "posts.jsonl"
+    path.write_text('{"id": "1", "text": "a", "created_at": "x", "author_id": "9"}\n\n{"id": "2", "lang": "en"\n[{"id": "3"}]\r\n{"mid": "5", "user": {}}\n', encoding="utf-8")
+    size, _, rows, found = inspect_delivery(path, columns.REQUIRED_COLUMNS)
+    assert (rows, found) == (5, ["id", "text", "created_at", "author_id", "mid", "user"])
+    zipped = tmp_path / "posts.jsonl.gz"
+    zipped.write_bytes(gzip.compress(path.read_bytes()))
+    assert inspect_delivery(zipped, columns.REQUIRED_COLUMNS)[2:] == (5, found)
+
+
+def test_a_json_lines_delivery_without_any_object_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "posts.jsonl"
+    path.write_text("not json\n[1, 2]\n", encoding="utf-8")
+    with pytest.raises(LandingError, match=r"posts\.jsonl: no line holds a JSON object"):
+        inspect_delivery(path, columns.REQUIRED_COLUMNS)
+
+
+# --- the post features, no Spark ---------------------------------------------------------------
+
+
+def test_a_coordinate_is_placed_in_its_borough_and_one_in_the_water_in_none():
+    assert borough_of_point(-73.9857, 40.7484) == "Manhattan"  # Empire State Building
+    assert borough_of_point(-73.9442, 40.6782) == "Brooklyn"
+    assert borough_of_point(-73.8648, 40.8448) == "Bronx"
+    assert borough_of_point(-74.1502, 40.5795) == "Staten Island"
+    assert borough_of_point(-73.7949, 40.7282) == "Queens"
+    assert borough_of_point(-74.0445, 40.6892) == "Manhattan"  # Liberty Island: an island of Manhattan's
+    assert borough_of_point(-74.015, 40.75) is None  # the Hudson, between Manhattan and New Jersey
+    assert borough_of_point(-74.03, 40.665) is None  # Upper New York Bay
+    assert borough_of_point(None, 40.7) is None
+
+
+def test_topics_match_whole_words_prefixes_and_chinese_anywhere():
+    found = [("transport", "mta"), ("transport", "delay"), ("transport", "train")]
+    assert topics_of("thanks MTA, another 40 minute delay on the A train") == (["transport"], found)
+    assert topics_of("the trainee chef was great")[0] == []  # "train" is a whole word only
+    assert topics_of("delays again")[0] == ["transport"]  # "delay*" is a prefix
+    assert topics_of("楼下的垃圾三天没人收了")[0] == ["waste and sanitation"]
+    assert topics_of(None) == ([], [])
+
+
+def test_topics_found_in_one_pass_are_those_each_keyword_finds_on_its_own():
+    """The one-pass search against the plain rule, keyword by keyword, on a day of each shape."""
+    from jobs.social.gazetteer import normalise
+    from jobs.social.topics import taxonomy
+
+    def one_by_one(text: str) -> set[tuple[str, str]]:
+        normalised = normalise(text)
+        found = set()
+        for theme, keyword in taxonomy().keywords:
+            key = normalise(keyword.rstrip("*"))
+            tail = "" if keyword.endswith("*") else r"(?![0-9a-z\u00c0-\u024f])"
+            pattern = re.escape(key) if not key.isascii() else rf"(?<![0-9a-z\u00c0-\u024f]){re.escape(key)}{tail}"
+            if re.search(pattern, normalised):
+                found.add((theme, keyword.rstrip("*").lower()))
+        return found
+
+    for shape in social.SHAPES:
+        for record, _ in social.labelled_posts(9, 600, shape=shape):
+            text = html.unescape(record["text"])
+            assert set(topics_of(text)[1]) == one_by_one(text), text
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return Scorer()
+
+
+@pytest.mark.parametrize(
+    "text, language, expected",
+    [
+        ("thanks MTA, another 40 minute delay on the A train", "en", "negative"),  # stock VADER: positive
+        ("thanks for nothing, called 911 and waited forty minutes", "en", "negative"),
+        ("the bus came right on time and the driver waited for me, thank you", "en", "positive"),
+        ("heads up: the M15 bus is detoured until Friday", "en", "neutral"),
+        ("谢谢卫生部门，我们这条街又漏收了一周", "zh", "negative"),
+        ("环卫工人一大早就把整条街清理干净了，辛苦了", "zh", "positive"),
+        ("这里不干净", "zh", "negative"),  # a negator flips a positive term
+        ("本周末地铁部分停运，请提前安排换乘", "zh", "neutral"),
+    ],
+)
+def test_sentiment_reads_complaints_as_complaints(scorer, text, language, expected):
+    assert classify(scorer.score(text, language), language) == expected
+
+
+def test_sentiment_caps_long_texts_and_scores_nothing_for_no_text(scorer):
+    assert scorer.score("", "en") is None
+    assert -1 <= scorer.score("delay " * 50_000, "en") <= 1
+
+
+# --- a day of both shapes on Delta -------------------------------------------------------------
+
+ROWS = 400
+
+
+@pytest.fixture(scope="module")
+def delivered(tmp_path_factory):
+    """Both shapes of one day, with defects, written as the generator delivers them, and their lines' ground truth."""
+    folder = tmp_path_factory.mktemp("social-inbox")
+    files, lines = [], {}
+    for shape in social.SHAPES:
+        generated = social.generate_day(DAY, ROWS, seed=5, defect_share=0.05, shape=shape)
+        path = folder / social.FILE_NAMES[shape].format(day=DAY.isoformat())
+        path.write_text("".join(line.text + "\n" for line in generated), encoding="utf-8")
+        files.append(path)
+        lines[shape] = generated
+    return files, lines
+
+
+@pytest.fixture(scope="module")
+def social_lake(spark, tmp_path_factory, delivered):
+    from tests.conftest import make_settings, point_catalog_at
+    from jobs.social import job
+
+    settings = make_settings(tmp_path_factory.mktemp("social-lake"))
+    point_catalog_at(spark, settings)
+    files, _ = delivered
+    pipeline_runs.land_and_run(spark, settings, job.SOURCE, "social_posts_daily", DAY.isoformat(), files, "social-run-1")
+    return settings
+
+
+def frame(spark, settings, name: str) -> pd.DataFrame:
+    from tests.test_nyc311_job import table
+
+    return table(spark, settings, name).toPandas()
+
+
+def test_every_line_is_published_or_quarantined_with_the_generators_defect(spark, social_lake, delivered):
+    _, lines = delivered
+    checks = frame(spark, social_lake, "audit.reconciliation")
+    assert checks["balanced"].all() and len(checks) == 2
+    assert checks["manifest_rows"].sum() == ROWS * 2 == (checks["published_rows"] + checks["quarantined_rows"]).sum()
+
+    # Each defect kind the generator wrote lands under the rule that names it; exact duplicates are collapsed.
+    expected_rule = {
+        "truncated_json": "malformed_line", "empty_line": "malformed_line", "json_array": "malformed_line", "id_missing": "id_missing",
+        "created_at_missing": "created_at_missing", "created_at_unknown_format": "created_at_unparseable", "lang_unknown": "language_unknown",
+        "text_empty": "text_empty",
+    }
+    expected = Counter(expected_rule[line.defect] for shape in lines.values() for line in shape if line.defect)
+    expected["duplicate_post_in_file"] = sum(1 for shape in lines.values() for line in shape if line.label and line.label.kind == "exact_duplicate")
+    quarantined = frame(spark, social_lake, "quarantine.social_posts")
+    assert Counter(quarantined["rule_id"]) == expected
+
+
+def test_silver_keeps_no_handle_name_email_phone_or_coordinate_of_the_posts(spark, social_lake, delivered):
+    _, lines = delivered
+    secrets = set()
+    for line in (line for shape in lines.values() for line in shape if line.label and not line.defect):
+        record = json.loads(line.text)
+        user = record.get("author") or record.get("user") or {}
+        secrets |= {str(user.get(key)) for key in ("id", "username", "screen_name", "name") if user.get(key)}
+        secrets.add(str(record.get("author_id") or user.get("id")))
+        text = html.unescape(record["text"])
+        secrets |= set(re.findall(r"[\w.+-]+@[\w-]+\.[a-z]+", text)) | set(re.findall(r"\(?\d{3}\)?[ .-]?555[ .-]?01\d\d", text))
+        secrets |= {match[1:] for match in re.findall(r"@[\w]+", text)}
+        geo = record.get("geo") or {}
+        point = (geo.get("coordinates") or {}).get("coordinates") if "author_id" in record else geo.get("coordinates") if geo else None
+        secrets |= {str(value) for value in point or ()}
+    secrets = {value for value in secrets if len(value) >= 4}
+    assert len(secrets) > 500
+    for name in ("silver.social_posts", "gold.public_opinion_daily"):
+        rows = frame(spark, social_lake, name)
+        cells = "\n".join(rows.astype(str).to_numpy().ravel())
+        leaked = sorted(value for value in secrets if value in cells)
+        assert not leaked, f"{name} holds {leaked[:5]}"
+
+
+def test_silver_agrees_with_the_generators_ground_truth(spark, social_lake, delivered):
+    _, lines = delivered
+    truth = {
+        ("x" if shape == "twarc2" else "weibo", line.label.post_id): line.label
+        for shape, shape_lines in lines.items()
+        for line in shape_lines
+        if line.label and not line.defect and line.label.kind != "exact_duplicate"
+    }
+    silver = frame(spark, social_lake, "silver.social_posts").set_index(["platform", "post_id"])
+    assert set(silver.index) == set(truth)
+    labels = pd.DataFrame([vars(label) for label in truth.values()], index=pd.MultiIndex.from_tuples(truth, names=["platform", "post_id"]))
+    joined = silver.join(labels, rsuffix="_truth")
+
+    # Where the generator placed a post, silver finds the same borough (and "unknown" where it placed none).
+    placed = joined["borough_truth"].fillna("unknown")
+    assert (joined["borough"] == placed).mean() >= 0.97
+    by_coordinates = joined[joined["location_source_truth"] == "coordinates"]
+    assert len(by_coordinates) and (by_coordinates["borough"] == by_coordinates["borough_truth"]).all()
+    # Themes: the taxonomy finds nearly every theme the generator wrote, and invents none.
+    found = joined.apply(lambda row: set(row["themes"]), axis=1)
+    written = joined["themes_truth"].map(set)
+    assert sum(len(f & w) for f, w in zip(found, written)) / sum(map(len, written)) >= 0.9
+    assert all(f <= w for f, w in zip(found, written))
+    # Bots and reposts never count as opinions; nothing the generator made as a bot is missed.
+    assert not joined.loc[joined["is_bot_truth"], "counts_in_opinion"].any()
+    assert joined.loc[joined["is_bot_truth"], "is_bot"].all()
+    assert (joined.loc[~joined["is_bot_truth"], "is_bot"]).mean() <= 0.01
+    assert not joined.loc[joined["is_retweet"], "counts_in_opinion"].any()
+    near = joined["kind"] == "near_duplicate"
+    assert joined.loc[near, "is_near_duplicate"].mean() >= 0.6
+    assert joined.loc[joined["kind"] == "original", "is_near_duplicate"].mean() <= 0.02
+    # Sentiment against the generator's labels (its construction rules: see the README for what this measures).
+    people = joined[~joined["is_bot_truth"]]
+    assert (people["sentiment"] == people["sentiment_truth"]).mean() >= 0.7
+
+
+def test_gold_opinion_matches_pandas_over_silver_with_small_cells_suppressed(spark, social_lake):
+    silver = frame(spark, social_lake, "silver.social_posts")
+    counted = silver[silver["counts_in_opinion"]].explode("themes").dropna(subset=["themes"])
+    cells = counted.groupby(["created_date", "borough", "themes"])
+    expected = pd.DataFrame(
+        {
+            "posts": cells.size(),
+            "distinct_authors": cells["author_id"].nunique(),
+            "mean_sentiment": cells["sentiment_score"].mean().round(4),
+            "share_negative": cells["sentiment"].apply(lambda values: (values == "negative").mean()).round(4),
+        }
+    )
+    expected.index.names = ["day", "borough", "theme"]
+    gold = frame(spark, social_lake, "gold.public_opinion_daily").set_index(["day", "borough", "theme"]).sort_index()
+    assert list(gold.index) == list(expected.sort_index().index)
+    small = expected["distinct_authors"] < 5
+    assert small.any() and (~small).any()
+    assert gold.loc[small[small].index, "suppressed"].all()
+    assert gold.loc[small[small].index, ["posts", "distinct_authors", "mean_sentiment", "share_negative", "top_terms"]].isna().all().all()
+    published = gold[~gold["suppressed"]]
+    pd.testing.assert_frame_equal(
+        published[["posts", "distinct_authors", "mean_sentiment", "share_negative"]].astype(float),
+        expected.loc[published.index].astype(float),
+        atol=1e-4,
+    )
+    # Top terms: the theme's own taxonomy keywords, most found first.
+    for (day, borough, theme), row in published.iterrows():
+        in_cell = counted[(counted["created_date"] == day) & (counted["borough"] == borough) & (counted["themes"] == theme)]
+        tally = Counter(found["keyword"] for keywords in in_cell["topic_keywords"] for found in keywords if found["theme"] == theme)
+        assert list(row["top_terms"]) == [keyword for keyword, _ in sorted(tally.items(), key=lambda item: (-item[1], item[0]))[:5]]
+
+
+def test_a_rerun_of_the_day_leaves_the_same_tables(spark, social_lake, delivered):
+    before = {name: frame(spark, social_lake, name) for name in ("silver.social_posts", "gold.public_opinion_daily")}
+    files, _ = delivered
+    from jobs.social import job
+
+    pipeline_runs.land_and_run(spark, social_lake, job.SOURCE, "social_posts_daily", DAY.isoformat(), files, "social-run-2")
+    for name, rows in before.items():
+        again = frame(spark, social_lake, name)
+        key = ["platform", "post_id"] if name.startswith("silver") else ["day", "borough", "theme"]
+        pd.testing.assert_frame_equal(
+            again.sort_values(key).reset_index(drop=True).astype(str), rows.sort_values(key).reset_index(drop=True).astype(str)
+        )
+
+
+def test_city_issue_priority_ranks_the_days_opinion_beside_311_through_its_gate(spark, social_lake):
+    """The product job on the lake: 311's daily gold (a crafted table here) and the day's posts."""
+    from jobs import lake, products
+    from jobs.audit import RunContext
+    from jobs.city_priority import job as priority
+    from jobs.declarations import registry
+
+    silver = frame(spark, social_lake, "silver.social_posts")
+    counted = silver[silver["counts_in_opinion"] & silver["borough"].isin(["Manhattan", "Brooklyn", "Queens", "Bronx", "Staten Island"])]
+    cells = counted.explode("themes").dropna(subset=["themes"]).groupby(["borough", "themes"])["author_id"].nunique()
+    requests = spark.createDataFrame(
+        [(DAY, borough, theme, 3 + index, 1, None, 0) for index, (borough, theme) in enumerate(cells.index)],
+        "day date, borough string, theme string, requests_opened bigint, requests_closed bigint, median_hours_to_close double, still_open_end_of_day bigint",
+    )
+    lake.replace_where(requests, social_lake, "gold", "service_requests_daily", "true")
+    product = registry().products["city_issue_priority"]
+    products.run(spark, social_lake, RunContext("priority-run", product.dag_id, "rebuild", DAY.isoformat()), product, priority.build, pipeline_runs.EXPECTATIONS)
+
+    ranked = frame(spark, social_lake, "gold.city_issue_priority").set_index(["borough", "theme"])
+    assert set(ranked.index) == set(cells.index)
+    assert (ranked["opinion_suppressed"] == (cells.loc[ranked.index] < 5)).all()
+    assert (ranked.loc[ranked["opinion_suppressed"], "share_negative"].isna()).all()
+    assert sorted(ranked["priority_rank"]) == sorted(ranked["priority_score"].rank(method="min", ascending=False).astype(int))
+    published = frame(spark, social_lake, "audit.publications")
+    assert "gold.city_issue_priority" in set(published["table_name"])
