@@ -194,7 +194,10 @@ def _json_lines(spark: SparkSession, entry: ManifestEntry) -> DataFrame:
     array is kept as its JSON text, so a field the publisher adds inside one is never lost.
     """
     line = F.regexp_replace(F.col("value"), "^\ufeff", "")  # a byte-order mark before the first line
-    fields = F.from_json(line, "map<string,string>")
+    # Parsed inside brackets: a line of two objects ("{...}{...}", a writer that lost a newline) is then
+    # invalid as a whole, where parsing it alone would keep the first object and drop the second silently.
+    wrapped = F.from_json(F.concat(F.lit("["), line, F.lit("]")), "array<map<string,string>>")
+    fields = F.when(F.size(wrapped) == 1, F.get(wrapped, 0))
     return spark.read.text(entry.landed_path).select(
         *[fields[name].alias(name) for name in entry.columns],
         F.when(fields.isNull(), line).alias(CORRUPT_RECORD),

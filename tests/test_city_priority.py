@@ -30,7 +30,11 @@ def priority(spark):
         + posts_of(W1, "Brooklyn", "transport", 5, 8, "b")  # 62.5 % negative
         + posts_of(W1, "Brooklyn", "transport", 3, 3, "bot", counts=False)  # not opinions: left out
         + posts_of(W1, "Queens", "noise", 3, 3, "c")  # 3 authors < k = 5: suppressed
-        + posts_of(W1, "unknown", "transport", 9, 9, "d"),  # placed nowhere: left out
+        + posts_of(W1, "unknown", "transport", 9, 9, "d")  # placed nowhere: left out
+        # 8 authors in the week, but 2 of them on a day of their own: the day is suppressed in daily gold,
+        # so the week is too (the week minus its published days would give the day away).
+        + posts_of(W1, "Bronx", "noise", 3, 6, "e")
+        + posts_of(date(2022, 5, 10), "Bronx", "noise", 1, 2, "f"),
         "created_date date, borough string, author_id string, sentiment string, themes array<string>, counts_in_opinion boolean",
     )
     rows = city_issue_priority(requests, posts, k=5).collect()
@@ -39,7 +43,10 @@ def priority(spark):
 
 def test_every_week_borough_and_theme_with_requests_or_opinion_gets_a_row(priority):
     assert sorted(priority) == sorted(
-        [(W0, "Brooklyn", "transport"), (W0, "Queens", "noise"), (W1, "Brooklyn", "transport"), (W1, "Queens", "noise"), (W1, "Manhattan", "waste and sanitation")]
+        [
+            (W0, "Brooklyn", "transport"), (W0, "Queens", "noise"), (W1, "Brooklyn", "transport"), (W1, "Queens", "noise"),
+            (W1, "Manhattan", "waste and sanitation"), (W1, "Bronx", "noise"),
+        ]
     )
 
 
@@ -55,7 +62,7 @@ def test_the_score_is_its_parts_weighted_and_ranked_within_the_week(priority):
     manhattan = priority[(W1, "Manhattan", "waste and sanitation")]
     assert (manhattan["requests_change"], manhattan["opinion_suppressed"], manhattan["share_negative"], manhattan["priority_score"]) == (None, False, None, 0.4)
     ranks = {key[1]: row["priority_rank"] for key, row in priority.items() if key[0] == W1}
-    assert ranks == {"Brooklyn": 1, "Manhattan": 2, "Queens": 3}
+    assert ranks == {"Brooklyn": 1, "Manhattan": 2, "Queens": 3, "Bronx": 4}
     first_week = priority[(W0, "Brooklyn", "transport")]
     assert (first_week["share_negative"], first_week["priority_score"], first_week["priority_rank"]) == (0.4, 0.56, 1)
 
@@ -65,3 +72,8 @@ def test_a_week_with_fewer_than_k_authors_publishes_no_opinion(priority):
     assert queens["opinion_suppressed"] is True
     assert (queens["opinion_posts"], queens["opinion_authors"], queens["share_negative"], queens["negativity_part"]) == (None, None, None, 0.0)
     assert (queens["requests"], queens["requests_change"], queens["priority_score"]) == (2, -0.6, 0.04)
+
+
+def test_a_week_with_a_day_of_fewer_than_k_authors_publishes_no_opinion(priority):
+    bronx = priority[(W1, "Bronx", "noise")]
+    assert (bronx["opinion_suppressed"], bronx["opinion_posts"], bronx["share_negative"], bronx["priority_score"]) == (True, None, None, 0.0)

@@ -306,3 +306,57 @@ def test_city_issue_priority_ranks_the_days_opinion_beside_311_through_its_gate(
     assert sorted(ranked["priority_rank"]) == sorted(ranked["priority_score"].rank(method="min", ascending=False).astype(int))
     published = frame(spark, social_lake, "audit.publications")
     assert "gold.city_issue_priority" in set(published["table_name"])
+
+
+def test_a_post_without_author_is_quarantined_by_a_row_rule_not_stopped_by_the_silver_gate(spark):
+    """Silver's suite needs every post's author (distinct authors, bots): a row rule removes one first."""
+    from jobs.social import transforms
+
+    bronze = spark.createDataFrame(
+        [
+            ("1", "delays again", "2024-03-02T15:00:00.000Z", "9", "en", None),
+            ("2", "delays again", "2024-03-02T15:00:00.000Z", None, "en", None),
+            ("3", "delays again", "2024-03-02T15:00:00.000Z", " ", "en", None),
+        ],
+        "id string, text string, created_at string, author_id string, lang string, _corrupt_record string",
+    ).selectExpr("*", "'posts.jsonl' AS _source_file", "'batch' AS _batch_id", "DATE'2024-03-02' AS _logical_date")
+    published, quarantined = transforms.split_by_row_rules(transforms.typed_posts(bronze, ("id", "text", "created_at", "author_id", "lang")))
+    assert [row.post_id for row in published.collect()] == ["1"]
+    assert sorted((row.post_id, row.rule_id) for row in quarantined.collect()) == [("2", "author_missing"), ("3", "author_missing")]
+
+
+def test_masks_take_e_mail_addresses_handles_and_phone_numbers_of_any_script(spark):
+    from pyspark.sql import functions as F
+
+    from jobs.social.transforms import masked
+
+    texts = [
+        "write to anna@müller-bau.de or j.doe@mail_box.com cc @NYCT_Subway",
+        "请拨打718-555-0142联系我，或者13812345678",
+        "call (212) 555 0123 or +1 646.555.0199 about bus M15",
+    ]
+    got = [row.text for row in spark.createDataFrame([(text,) for text in texts], "text string").select(masked(F.col("text")).alias("text")).collect()]
+    assert got == [
+        "write to [email] or [email] cc @user",
+        "请拨打[phone]联系我，或者[phone]",
+        "call [phone] or [phone] about bus M15",
+    ]
+
+
+def test_a_line_of_two_objects_is_quarantined_whole_not_half_read(spark, tmp_path):
+    """A writer that lost a newline: landing counts one line, so bronze must hold it as one broken row."""
+    from jobs import pipeline
+    from jobs.landing import land_file, manifest_entries
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path)
+    inbox = tmp_path / "inbox" / "social_posts" / DAY.isoformat()
+    inbox.mkdir(parents=True)
+    post = '{"id": "%s", "text": "delays", "created_at": "2024-03-02T15:00:00.000Z", "author_id": "9"}'
+    (inbox / "posts.jsonl").write_text(post % 1 + "\n" + post % 2 + post % 3 + "\n" + post % 4 + "\n", encoding="utf-8")
+    land_file(settings, "social_posts", DAY.isoformat(), inbox / "posts.jsonl", columns.REQUIRED_COLUMNS)
+    (entry,) = manifest_entries(settings, "social_posts", DAY.isoformat())
+    rows = pipeline.read_delivery(spark, entry).collect()
+    assert entry.rows == len(rows) == 3
+    assert [row["id"] for row in rows] == ["1", None, "4"]
+    assert rows[1]["_corrupt_record"] == post % 2 + post % 3

@@ -10,8 +10,9 @@ The score, every part a column so a reader sees why a theme ranks high (weights 
 Volume and negativity weigh most: a service many residents report and most posters complain about
 comes first; growth breaks ties towards what is getting worse. Opinion counts only the posts that are
 opinions of their own (``silver.social_posts.counts_in_opinion``), in one of the five boroughs; a week's
-cell with fewer than k distinct authors is suppressed (its opinion columns NULL, its negativity 0), as in
-``gold.public_opinion_daily``. 311's "Unspecified" borough and posts placed nowhere are left out: they
+cell with fewer than k distinct authors, or with a day that has fewer (a day ``gold.public_opinion_daily``
+suppresses, which the week minus its published days would reveal), is suppressed: its opinion columns NULL,
+its negativity 0. 311's "Unspecified" borough and posts placed nowhere are left out: they
 cannot be given to a borough.
 """
 
@@ -49,14 +50,31 @@ def weekly_requests(requests_daily: DataFrame) -> DataFrame:
 
 
 def weekly_opinion(posts: DataFrame, k: int) -> DataFrame:
+    """A week's opinion per borough and theme; suppressed when the week, or any of its days, has fewer than k authors.
+
+    A day: ``gold.public_opinion_daily`` suppresses that day's cell, and the week minus its published days
+    would give it away.
+    """
     counted = posts.where(F.col("counts_in_opinion") & F.col("borough").isin(*BOROUGHS)).select(
-        _week(F.col("created_date")).alias("week"), "borough", "author_id", "sentiment", F.explode("themes").alias("theme")
+        _week(F.col("created_date")).alias("week"), "created_date", "borough", "author_id", "sentiment", F.explode("themes").alias("theme")
     )
-    return counted.groupBy("week", "borough", "theme").agg(
-        F.count("*").alias("opinion_posts"),
-        F.countDistinct("author_id").alias("opinion_authors"),
-        (F.sum((F.col("sentiment") == "negative").cast("int")) / F.count("*")).alias("share_negative"),
-    ).withColumn("opinion_suppressed", F.col("opinion_authors") < k)
+    smallest_day = (
+        counted.groupBy("week", "created_date", "borough", "theme")
+        .agg(F.countDistinct("author_id").alias("_day_authors"))
+        .groupBy("week", "borough", "theme")
+        .agg(F.min("_day_authors").alias("_fewest_day_authors"))
+    )
+    return (
+        counted.groupBy("week", "borough", "theme")
+        .agg(
+            F.count("*").alias("opinion_posts"),
+            F.countDistinct("author_id").alias("opinion_authors"),
+            (F.sum((F.col("sentiment") == "negative").cast("int")) / F.count("*")).alias("share_negative"),
+        )
+        .join(smallest_day, ["week", "borough", "theme"])
+        .withColumn("opinion_suppressed", (F.col("opinion_authors") < k) | (F.col("_fewest_day_authors") < k))
+        .drop("_fewest_day_authors")
+    )
 
 
 def city_issue_priority(requests_daily: DataFrame, posts: DataFrame, k: int | None = None) -> DataFrame:

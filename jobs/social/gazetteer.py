@@ -110,8 +110,11 @@ def _is_city_wide(part: str) -> bool:
     return all(word in _CITY_WIDE_WORDS or _ZIP.match(word) for word in part.split())
 
 
-def borough_of_place(text: str | None) -> str | None:
+def borough_of_place(text: str | None, free_text: bool = False) -> str | None:
     """The borough ``text`` names, or None (nothing known, only the city, or another state's place).
+
+    ``free_text``: a post's text, not a place string: its last comma-separated part ("..., ok") is words,
+    not a state, so no other-state check.
 
     The longest gazetteer name found wins ("Manhattan Beach" is Brooklyn), the leftmost among names of
     equal length; Latin names match whole words only ("Bk" in "Bkln" is not "bk").
@@ -125,7 +128,7 @@ def borough_of_place(text: str | None) -> str | None:
     if not parts:
         return None
     last = " ".join(word for word in parts[-1].split() if not _ZIP.match(word))
-    if len(parts) > 1 and last in _OTHER_STATES:
+    if len(parts) > 1 and last in _OTHER_STATES and not free_text:
         return None
     place = " ".join(parts)
     names, by_key = _names()

@@ -58,6 +58,7 @@ ROW_RULES = {
     "malformed_line": "the line is not a JSON object (broken or truncated JSON, an empty line, an array): kept whole in raw_record",
     "shape_unknown": "the object has the fields of neither (or both) of the shapes read: twarc2 (X API v2) and Weibo",
     "id_missing": "the post has no id (twarc2 id, Weibo mid)",
+    "author_missing": "the post names no author (twarc2 author_id, Weibo user.id): distinct authors and bot flags need one",
     "created_at_missing": "the post has no created_at",
     "created_at_unparseable": f"created_at is neither twarc2's ISO 8601 ({TWARC2_TIMESTAMP}) nor Weibo's (EEE {WEIBO_TIMESTAMP})",
     "language_unknown": f"lang is none of the languages read ({', '.join(LANGUAGES)}) nor one of X's no-language codes",
@@ -65,11 +66,14 @@ ROW_RULES = {
     "duplicate_post_in_file": "the file holds this post more than once (an exact duplicate line); one is kept",
 }
 
-# Masks, in this order: an e-mail address holds an @ that must not read as a handle.
-EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+# Masks, in this order: an e-mail address holds an @ that must not read as a handle. Letters of any
+# script (anna@müller-bau.de); digits bounded by non-digits, not \b (Java 17 counts a Chinese character
+# as a word character, so "请拨打718-555-0142联系我" would keep its number).
+EMAIL = r"[\p{L}\p{N}._%+-]+@[\p{L}\p{N}_-]+(\.[\p{L}\p{N}_-]+)*\.\p{L}{2,}"
 HANDLE = r"@[\p{L}\p{N}_-]+"
-# North American numbers as people write them: 212-555-0123, (212) 555 0123, +1 212.555.0123.
-PHONE = r"(\+?1[\s.-]?)?\(?\b\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b"
+# North American numbers as people write them (212-555-0123, (212) 555 0123, +1 212.555.0123), and
+# Chinese mobile numbers (13812345678).
+PHONE = r"(?<!\d)(\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)"
 
 
 def _field(df: DataFrame, name: str) -> Column:
@@ -176,6 +180,7 @@ def _broken_rule() -> Column:
         F.when(F.col("_corrupt_record").isNotNull(), F.lit("malformed_line"))
         .when(F.col("_shape").isNull(), F.lit("shape_unknown"))
         .when(F.col("post_id").isNull() | (F.trim("post_id") == ""), F.lit("id_missing"))
+        .when(F.col("author_id").isNull() | (F.trim("author_id") == ""), F.lit("author_missing"))
         .when(F.col("_created_text").isNull(), F.lit("created_at_missing"))
         .when(F.col("created_at").isNull(), F.lit("created_at_unparseable"))
         .when(F.col("language").isNull(), F.lit("language_unknown"))
@@ -230,7 +235,7 @@ def post_features(
     rows = []
     for index in range(len(text)):
         post_text, post_language = text.iat[index], language.iat[index]
-        named_in_text = borough_of_place(post_text)
+        named_in_text = borough_of_place(post_text, free_text=True)
         found = (
             lambda: by_point[index],
             lambda: borough_of_place(place_name.iat[index]) or by_box[index],
@@ -273,12 +278,17 @@ def social_posts(published: DataFrame) -> DataFrame:
     # Near duplicates: the text without links, tags, handles, punctuation and case, per delivery.
     skeleton = F.trim(F.regexp_replace(F.lower(F.regexp_replace(F.col("_masked"), r"https?://\S+|#[^#\s]+#?|@user|\[(email|phone)\]", " ")), r"[^\p{L}\p{N}]+", " "))
     template = F.regexp_replace(F.lower(F.col("_masked")), r"\p{N}+", "0")
-    earliest = Window.partitionBy("_skeleton", "_features.text_borough").orderBy("created_at", "post_id")
+    is_repost = F.col("post_kind") == "repost"
+    # A repost's text is someone else's (or a default such as "转发微博"): never the original a copy is of.
+    earliest = Window.partitionBy("_skeleton", "_features.text_borough", is_repost).orderBy("created_at", "post_id")
     days_alive = F.greatest(F.datediff("created_at", "_author_created_at"), F.lit(1))
+    templated = (F.col("_repeats") >= BOT_REPEATS) & ~is_repost
     posts = (
         posts.withColumn("_skeleton", skeleton)
-        .withColumn("_repeats", F.count("*").over(Window.partitionBy("author_id", template)))
-        .withColumn("is_bot", (F.col("_repeats") >= BOT_REPEATS) | F.coalesce(F.col("_author_posts") / days_alive >= BOT_POSTS_PER_DAY, F.lit(False)))
+        .withColumn("_repeats", F.count("*").over(Window.partitionBy("author_id", template, is_repost)))
+        # The account is bot-like, so every post of it is left out, not only its templated ones.
+        .withColumn("_templated_account", F.max(templated.cast("int")).over(Window.partitionBy("author_id")) == 1)
+        .withColumn("is_bot", F.col("_templated_account") | F.coalesce(F.col("_author_posts") / days_alive >= BOT_POSTS_PER_DAY, F.lit(False)))
         .withColumn("_first_of_text", F.first("post_id").over(earliest))
         .withColumn("_first_author", F.first("author_id").over(earliest))
         .withColumn("_first_text", F.first("_masked").over(earliest))
