@@ -105,7 +105,7 @@ def main() -> None:
             key = pseudonyms.checked_key(spark, settings, "bench")
             source = social_job.SOURCE
             started = time.perf_counter()
-            lineage = {"_source_file": F.lit(entry.file_name), "_batch_id": F.lit("bench"), "_logical_date": F.lit(DAY)}
+            lineage = {"_source_file": F.lit(entry.file_name), "_batch_id": F.lit("bench"), "_ingested_at": F.current_timestamp(), "_logical_date": F.lit(DAY)}
             published, _ = source.split(source.typed(pipeline.read_delivery(spark, entry).withColumns(lineage), entry.columns))
             scored = pseudonyms.pseudonymise(source.to_silver(published), source.silver, key)
             scored.write.format("delta").mode("overwrite").save(str(scratch / "scored"))

@@ -322,7 +322,7 @@ def test_a_post_without_author_is_quarantined_by_a_row_rule_not_stopped_by_the_s
             ("3", "delays again", "2024-03-02T15:00:00.000Z", " ", "en", None),
         ],
         "id string, text string, created_at string, author_id string, lang string, _corrupt_record string",
-    ).selectExpr("*", "'posts.jsonl' AS _source_file", "'batch' AS _batch_id", "DATE'2024-03-02' AS _logical_date")
+    ).selectExpr("*", "'posts.jsonl' AS _source_file", "'batch' AS _batch_id", "TIMESTAMP'2024-03-03 06:00:00' AS _ingested_at", "DATE'2024-03-02' AS _logical_date")
     published, quarantined = transforms.split_by_row_rules(transforms.typed_posts(bronze, ("id", "text", "created_at", "author_id", "lang")))
     assert [row.post_id for row in published.collect()] == ["1"]
     assert sorted((row.post_id, row.rule_id) for row in quarantined.collect()) == [("2", "author_missing"), ("3", "author_missing")]
@@ -363,3 +363,26 @@ def test_a_line_of_two_objects_is_quarantined_whole_not_half_read(spark, tmp_pat
     assert entry.rows == len(rows) == 3
     assert [row["id"] for row in rows] == ["1", None, "4"]
     assert rows[1]["_corrupt_record"] == post % 2 + post % 3
+
+
+def test_a_later_collection_of_a_post_wins_whatever_order_the_days_run_in(spark, tmp_path):
+    """A re-collection (new counts) delivered with a later day, run before the original day's rerun: silver keeps it."""
+    from jobs.social import job
+    from tests.conftest import make_settings, point_catalog_at
+
+    settings = make_settings(tmp_path)
+    point_catalog_at(spark, settings)
+    posts = [record for record, label in social.labelled_posts(3, 60) if label.kind == "original"][:8]
+
+    def delivery(name: str, retrieved_at: str, likes: int):
+        path = tmp_path / name
+        lines = [{**post, "public_metrics": {**post["public_metrics"], "like_count": likes}, "__twarc": {**post["__twarc"], "retrieved_at": retrieved_at}} for post in posts]
+        path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+        return path
+
+    later = delivery("recollected.jsonl", "2024-03-05T07:00:00+00:00", 9)
+    first = delivery("collected.jsonl", "2024-03-03T07:00:00+00:00", 1)
+    pipeline_runs.land_and_run(spark, settings, job.SOURCE, "social_posts_daily", "2024-03-04", [later], "recollection")
+    pipeline_runs.land_and_run(spark, settings, job.SOURCE, "social_posts_daily", DAY.isoformat(), [first], "original-day")
+    silver = frame(spark, settings, "silver.social_posts")
+    assert len(silver) == len(posts) and set(silver["like_count"]) == {9}

@@ -17,8 +17,7 @@ SOURCE = pipeline.declared_source(
     typed=transforms.typed_posts,
     split=transforms.split_by_row_rules,
     to_silver=transforms.social_posts,
-    # A post delivered again (a re-sent file, a later collection with new counts) replaces the stored one.
-    silver_update_when=None,
+    silver_update_when=transforms.SILVER_UPDATE_WHEN,
     gold=pipeline.Gold(
         period_column="day",
         silver_period_column="created_date",

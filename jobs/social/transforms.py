@@ -43,6 +43,9 @@ from jobs import row_rules
 from jobs.social import columns as raw
 
 CITY_TIMEZONE = "America/New_York"
+# A post delivered again replaces the stored one only when collected as late or later: a re-collection of
+# an old day (new counts) wins whatever order the days are run or rerun in.
+SILVER_UPDATE_WHEN = "source.collected_at >= target.collected_at"
 TWARC2_TIMESTAMP = "yyyy-MM-dd'T'HH:mm:ss.SSSX"
 # Weibo's "Sat Mar 02 10:15:00 +0800 2024": Spark cannot parse a day-of-week, so the first 4 characters go.
 WEIBO_TIMESTAMP = "MMM dd HH:mm:ss Z yyyy"
@@ -131,7 +134,7 @@ def typed_posts(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] | No
     longitude = F.when(twarc2, _json(geo, "$.coordinates.coordinates[0]")).otherwise(_json(geo, "$.coordinates[1]"))
     latitude = F.when(twarc2, _json(geo, "$.coordinates.coordinates[1]")).otherwise(_json(geo, "$.coordinates[0]"))
     bbox = F.from_json(_json(geo, "$.geo.bbox"), "array<double>")
-    metadata_columns = ["_corrupt_record", *row_rules.LINEAGE]  # not "__twarc": a delivered field
+    metadata_columns = ["_corrupt_record", "_ingested_at", *row_rules.LINEAGE]  # not "__twarc": a delivered field
     return (
         bronze_batch.withColumn("_shape", shape)
         .select(
@@ -162,6 +165,8 @@ def typed_posts(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] | No
             .otherwise(F.lit("original"))
             .alias("post_kind"),
             F.when(twarc2, _json(field("public_metrics"), "$.retweet_count")).otherwise(field("reposts_count")).try_cast("bigint").alias("repost_count"),
+            # When the platform was asked for the post (twarc's request time; a Weibo export has none: bronze's).
+            F.coalesce(F.when(twarc2, F.try_to_timestamp(_json(field("__twarc"), "$.retrieved_at"))), F.col("_ingested_at")).alias("collected_at"),
             F.when(twarc2, _json(field("public_metrics"), "$.like_count")).otherwise(field("attitudes_count")).try_cast("bigint").alias("like_count"),
         )
         .withColumn(
@@ -321,6 +326,7 @@ def social_posts(published: DataFrame) -> DataFrame:
         (original & ~is_near_duplicate & ~F.col("is_bot")).alias("counts_in_opinion"),
         "repost_count",
         "like_count",
+        "collected_at",
         F.col("_source_file").alias("source_file"),
         F.col("_batch_id").alias("batch_id"),
     )
