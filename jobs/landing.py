@@ -208,6 +208,11 @@ def delivery_format(path: str | Path) -> str:
     return suffix.lstrip(".") if suffix in _READERS else "csv"
 
 
+def omits_nulls(path: str | Path) -> bool:
+    """Whether the file's format leaves out a field a record has no value for (see ``DeliveryColumns.missing``)."""
+    return delivery_format(path) in OMITS_NULLS
+
+
 def inspect_delivery(path: Path, required: DeliveryColumns) -> tuple[int, str, int, list[str]]:
     """Size, sha256, record count and columns of a delivered file, which must hold one spelling of ``required``."""
     if not path.is_file():
@@ -232,7 +237,7 @@ def inspect_delivery(path: Path, required: DeliveryColumns) -> tuple[int, str, i
     if repeated:
         # Spark (case-insensitive by default) would rename them, and which delivered field is which would be lost.
         raise LandingError(f"{path}: header repeats column name(s) {repeated}")
-    missing = required.missing(columns, omits_nulls=delivery_format(path) in OMITS_NULLS)
+    missing = required.missing(columns, omits_nulls=omits_nulls(path))
     if missing:
         raise LandingError(f"{path}: header lacks required column(s) {missing}")
     if rows == 0:

@@ -33,7 +33,7 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from jobs import alerts, audit, declarations, lake, pseudonyms, publish, quality, report
 from jobs.audit import Reconciliation, RunContext, record_quality, record_reconciliation
-from jobs.landing import OMITS_NULLS, DeliveryColumns, ManifestEntry, delivery_format, manifest_entries
+from jobs.landing import DeliveryColumns, ManifestEntry, delivery_format, manifest_entries, omits_nulls
 from jobs.phases import phase
 from jobs.settings import Settings, load_settings
 from jobs.spark_config import build_session
@@ -212,7 +212,7 @@ def ingest_bronze(spark: SparkSession, settings: Settings, source: Source, entry
         return
     delivered = read_delivery(spark, entry)
     header = [name for name in delivered.columns if name != CORRUPT_RECORD]
-    missing = source.columns.missing(header, omits_nulls=delivery_format(entry.landed_path) in OMITS_NULLS)
+    missing = source.columns.missing(header, omits_nulls=omits_nulls(entry.landed_path))
     if missing:
         raise DeliveryError(f"{entry.landed_path}: header lacks required column(s) {missing}")
     batch = delivered.select(
@@ -244,7 +244,7 @@ def delivered_columns(spark: SparkSession, entry: ManifestEntry) -> tuple[str, .
 
 def check_drift(spark: SparkSession, source: Source, entry: ManifestEntry, columns: tuple[str, ...], expectations_dir: Path) -> list[quality.ExpectationResult]:
     """The delivered header against the source's known layout (warning results; no data is read)."""
-    checked, known = source.columns.drift_checked(columns, omits_nulls=delivery_format(entry.landed_path) in OMITS_NULLS)
+    checked, known = source.columns.drift_checked(columns, omits_nulls=omits_nulls(entry.landed_path))
     header_only = spark.createDataFrame([], StructType([StructField(name, StringType()) for name in checked]))
     return quality.validate(header_only, expectations_dir / DRIFT_SUITE, {"known_columns": known}, label=f"{entry.file_name} columns")
 
@@ -381,8 +381,18 @@ def parse_args(prog: str, argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(job: str, source: Source, argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
-    """``python -m jobs.run <job> --logical-date D --expectations-dir E [--run-id ...]``.
+@dataclass(frozen=True)
+class Invocation:
+    """What a job's command line (or an Airflow task's arguments) resolves to."""
+
+    settings: Settings
+    run_context: RunContext
+    spark: SparkSession
+    expectations_dir: Path
+
+
+def invocation(job: str, argv: list[str] | None = None, spark: SparkSession | None = None) -> Invocation:
+    """Settings (with the command line's overrides), the run's context and the session, for any job.
 
     ``spark``: the session an Airflow task was given; a command line builds its own.
     """
@@ -391,4 +401,10 @@ def main(job: str, source: Source, argv: list[str] | None = None, spark: SparkSe
     settings = load_settings({**os.environ, **overrides})
     run_context = RunContext(args.run_id, args.dag_id, args.task_id, args.logical_date.isoformat())
     spark = spark or build_session(settings, f"citylake-{job}-{args.logical_date}")
-    run(spark, settings, run_context, source, args.expectations_dir)
+    return Invocation(settings, run_context, spark, args.expectations_dir)
+
+
+def main(job: str, source: Source, argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
+    """``python -m jobs.run <job> --logical-date D --expectations-dir E [--run-id ...]``."""
+    called = invocation(job, argv, spark)
+    run(called.spark, called.settings, called.run_context, source, called.expectations_dir)

@@ -9,7 +9,6 @@ gives the same table.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Callable
 
@@ -17,8 +16,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from jobs import alerts, audit, declarations, lake, pipeline, publish, report
 from jobs.audit import RunContext
-from jobs.settings import Settings, load_settings
-from jobs.spark_config import build_session
+from jobs.settings import Settings
 
 Build = Callable[[dict[str, DataFrame]], DataFrame | None]
 
@@ -48,9 +46,5 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, produc
 def main(product_name: str, build: Build, argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
     """``python -m jobs.run <product job> --logical-date D --expectations-dir E [--run-id ...]``."""
     product = declarations.registry().products[product_name]
-    args = pipeline.parse_args(product.job, argv)
-    overrides = {"CITYLAKE_LAKE_ROOT": args.lake_root} if args.lake_root else {}
-    settings = load_settings({**os.environ, **overrides})
-    run_context = RunContext(args.run_id, args.dag_id, args.task_id, args.logical_date.isoformat())
-    spark = spark or build_session(settings, f"citylake-{product.job}-{args.logical_date}")
-    run(spark, settings, run_context, product, build, args.expectations_dir)
+    called = pipeline.invocation(product.job, argv, spark)
+    run(called.spark, called.settings, called.run_context, product, build, called.expectations_dir)

@@ -21,9 +21,10 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from jobs.social.gazetteer import BOROUGHS
+from jobs.nyc_boroughs import BOROUGHS as CURATED_BOROUGHS
 from jobs.social.transforms import min_authors
 
+BOROUGHS = tuple(CURATED_BOROUGHS.values())  # as every curated table spells them
 WEIGHTS = {"request_volume_part": 0.4, "request_growth_part": 0.1, "negativity_part": 0.4, "negativity_growth_part": 0.1}
 KEY = ["week", "borough", "theme"]
 
