@@ -6,7 +6,7 @@ Weekly, early on Sunday (UTC), one Spark task per table declared with `cluster_b
 the files removed and added, and the Delta version produced, in `audit.maintenance`.
 
 **Does not collide with writers:** each table's task runs in the Airflow pool of the DAG that writes
-the table (its declaration's `pool`, one slot, see `infra/airflow/pools.json`), so OPTIMIZE and the
+the table (its declaration's `pool`, one slot, imported by `infra/airflow.sh` from `citylake pools`), so OPTIMIZE and the
 writer's replace never run at once. The audit tables, which every DAG writes (one small file per run
 each), are compacted too: there OPTIMIZE and a writer may commit at once, and whichever loses tries
 again on the new snapshot. Readers are never blocked: the SQL endpoint keeps serving the previous

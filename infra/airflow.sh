@@ -43,8 +43,10 @@ start() {
   # The engine first: the first scheduled task may need it seconds after the scheduler starts.
   "$ENGINE_SCRIPT" start
   airflow db migrate > "$LOG_DIR/db-migrate.log" 2>&1 || { cat "$LOG_DIR/db-migrate.log"; exit 1; }
-  # The pools that keep a table's writer and its maintenance apart (see dags/lake_maintenance.py).
-  airflow pools import "$CITYLAKE_PROJECT/infra/airflow/pools.json" > "$LOG_DIR/pools.log" 2>&1 \
+  # The pools that keep a table's writer and its maintenance apart (see dags/lake_maintenance.py),
+  # as the declarations name them.
+  citylake pools "$AIRFLOW_HOME/pools.json"
+  airflow pools import "$AIRFLOW_HOME/pools.json" > "$LOG_DIR/pools.log" 2>&1 \
     || { cat "$LOG_DIR/pools.log"; exit 1; }
   for component in "${COMPONENTS[@]}"; do
     if is_running "$component"; then

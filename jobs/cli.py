@@ -7,6 +7,7 @@
     citylake quarantine export SOURCE DAY FILE   a day's quarantined rows as CSV, to fix
     citylake quarantine replay SOURCE DAY FILE   deliver the fixed file and rerun the day
     citylake generate SOURCE FROM TO [--rows N] [--shape S]  synthetic deliveries into the inbox
+    citylake pools FILE                the declared Airflow pools, for `airflow pools import`
 
 ``backfill`` talks to the Airflow API server (the same REST API the UI uses) and never imports
 Airflow; ``summary`` starts a local Spark session on the lake.
@@ -27,6 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timezone
+from pathlib import Path
 
 TERMINAL_RUN_STATES = {"success", "failed"}
 USAGE_ERROR = 2  # argparse's status for a bad command line; ours for any error the operator can act on
@@ -232,13 +234,20 @@ def summary() -> None:
     print_summary()
 
 
+def pools(target: str) -> None:
+    """Write the Airflow pools the declarations name (``airflow pools import`` form): their one home
+    is the ingestion's or product's declared ``pool``."""
+    from jobs.declarations import registry
+
+    Path(target).write_text(json.dumps(registry().pools(), indent=2) + "\n", encoding="utf-8")
+
+
 def _day(value: str) -> str:
     return datetime.strptime(value, "%Y-%m-%d").strftime("%Y-%m-%d")
 
 
 def quarantine_export(source: str, logical_date: str, target: str) -> None:
     """Write a day's quarantined rows to a CSV file with the source's delivered header."""
-    from pathlib import Path
 
     from jobs.quarantine import export
     from jobs.settings import load_settings
@@ -358,6 +367,8 @@ def run_command(argv: list[str]) -> None:
     wait_parser.add_argument("--timeout", type=float, default=1800)
     wait_parser.add_argument("--api", default=default_api)
     commands.add_parser("summary", help="tables, row counts and quality results")
+    pools_parser = commands.add_parser("pools", help="write the declared Airflow pools as a file for 'airflow pools import'")
+    pools_parser.add_argument("target")
     quarantine = commands.add_parser("quarantine", help="export quarantined rows for fixing; replay fixed rows")
     actions = quarantine.add_subparsers(dest="action", required=True)
     export_parser = actions.add_parser("export", help="a day's quarantined rows as a CSV with the delivered header")
@@ -387,6 +398,9 @@ def run_command(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     if args.command == "generate":
         generate(args.source, args.from_date, args.to_date, args.rows, args.seed, args.defects, args.shape)
+        return
+    if args.command == "pools":
+        pools(args.target)
         return
     if args.command == "pseudonyms":
         rotate_pseudonyms(args.reason)

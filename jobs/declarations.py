@@ -234,6 +234,19 @@ class Registry:
         (audit, manifest), which every DAG writes and whose writers retry on a concurrent commit."""
         return self.writer_of(table_name).pool if any(table_name in pipeline.tables for pipeline in self.pipelines) else None
 
+    def pools(self) -> dict[str, dict]:
+        """The Airflow pools the declarations name, in ``airflow pools import`` form: one slot each, so a
+        table's writer and its maintenance never run at the same time (see dags/lake_maintenance.py)."""
+        return {
+            pipeline.pool: {
+                "slots": 1,
+                "description": f"Writers of {pipeline.dag_id}'s tables and their maintenance: one at a time, so OPTIMIZE never races a replace.",
+                "include_deferred": False,
+            }
+            for pipeline in self.pipelines
+            if pipeline.pool
+        }
+
     def in_zones(self, *zones: str) -> list[Table]:
         return [table for table in self.tables.values() if table.zone in zones]
 

@@ -1,9 +1,13 @@
-"""New York City's five boroughs, spelled one way in every curated table so that sources join on them."""
+"""New York City's five boroughs, spelled one way in every curated table so that sources join on them.
+
+Importable without Spark (the social gazetteer reads the names in pandas UDFs and benches)."""
 
 from __future__ import annotations
 
-from pyspark.sql import Column
-from pyspark.sql import functions as F
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column
 
 BOROUGHS = {
     "MANHATTAN": "Manhattan",
@@ -17,6 +21,8 @@ UNSPECIFIED_BOROUGH = "Unspecified"
 
 def canonical_borough(delivered: Column) -> Column:
     """The borough's name as curated tables spell it, whatever case it came in; ``Unspecified`` otherwise."""
+    from pyspark.sql import functions as F
+
     upper = F.upper(F.trim(delivered))
     (first_code, first_name), *others = BOROUGHS.items()
     # One flat CASE WHEN (nested ones count against Spark Connect's plan depth limit).

@@ -94,9 +94,10 @@ def test_every_declared_source_and_product_has_its_dag_and_every_dag_is_declared
 
 
 def test_maintenance_optimizes_every_clustered_table_in_its_writers_pool(dagbag):
+    from jobs.declarations import registry
     from jobs.maintenance import clustered_tables
 
-    pools = json.loads((PROJECT_ROOT / "infra" / "airflow" / "pools.json").read_text())
+    pools = registry().pools()
     maintenance = dagbag.dags["lake_maintenance"]
     tasks = {task.op_args[task.op_args.index("--table") + 1]: task for task in maintenance.tasks}
     assert set(tasks) == set(clustered_tables())

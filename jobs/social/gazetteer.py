@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from jobs.nyc_boroughs import BOROUGHS as CURATED_BOROUGHS
 from jobs.social.terms import Terms
 
-# As the curated tables spell them (jobs/nyc_boroughs.py, which needs Spark, so not imported here).
-BOROUGHS = ("Manhattan", "Brooklyn", "Queens", "Bronx", "Staten Island")
+BOROUGHS = tuple(CURATED_BOROUGHS.values())  # as the curated tables spell them
 KINDS = ("borough", "neighbourhood", "spelling")
 
 # Parts of an address that name the city, state, country or ZIP code: they say nothing about the borough
