@@ -67,25 +67,45 @@ def _now():
 
 log = logging.getLogger(__name__)
 _SCHEMAS = {"dq_results": DQ_RESULTS_SCHEMA, "publications": PUBLICATIONS_SCHEMA, "reconciliation": RECONCILIATION_SCHEMA}
-# Open trails: audit table -> (batch_id, table_name) -> rows, per run.
-_TRAILS: dict[RunContext, dict[str, dict[tuple[str, str | None], list[tuple]]]] = {}
+
+
+class Trail:
+    """One run's audit rows: audit table -> (batch_id, table_name) -> rows in the declared column order.
+
+    Kept after the run ends too, so that its report page is built from what the run recorded instead of
+    reading the audit tables back."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[tuple[str, str | None], list[tuple]]] = {}
+
+    def dicts(self, table: str) -> list[dict]:
+        """The run's rows of ``audit.<table>`` as the table would return them (column name -> value)."""
+        names = registry().table(f"audit.{table}").column_names
+        return [dict(zip(names, row)) for batch_rows in self.rows.get(table, {}).values() for row in batch_rows]
+
+
+# Open trails, per run.
+_TRAILS: dict[RunContext, Trail] = {}
 
 
 @contextmanager
 def recording(spark: SparkSession, settings: Settings, run: RunContext):
-    """Keep the run's audit rows and write them when the block ends, one commit per audit table."""
+    """Keep the run's audit rows and write them when the block ends, one commit per audit table.
+
+    Yields the run's :class:`Trail`."""
     if run in _TRAILS:
         raise RuntimeError(f"an audit trail is already open for run {run.run_id}")
-    _TRAILS[run] = {}
+    trail = _TRAILS[run] = Trail()
     failed = False
     try:
-        yield
+        yield trail
     except BaseException:
         failed = True
         raise
     finally:
         errors = []
-        for table, rows in _TRAILS.pop(run).items():
+        del _TRAILS[run]
+        for table, rows in trail.rows.items():
             try:
                 _write_run_rows(spark, settings, table, rows, run)
             except Exception as error:  # noqa: BLE001 - every table is tried; the first error is raised below
@@ -105,7 +125,7 @@ def _replace_run_rows(
     """
     keyed = {(batch_id, table_name): rows}
     if run in _TRAILS:
-        _TRAILS[run].setdefault(table, {}).update(keyed)
+        _TRAILS[run].rows.setdefault(table, {}).update(keyed)
     else:
         _write_run_rows(spark, settings, table, keyed, run)
 

@@ -322,8 +322,9 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, source
     # Before any work: a missing, short or silently changed key stops the run here.
     key = pseudonyms.checked_key(spark, settings, run_context.run_id) if source.silver.pseudonymised else None
     silver_batches: list[DataFrame] = []
+    trail = None
     try:
-        with audit.recording(spark, settings, run_context):
+        with audit.recording(spark, settings, run_context) as trail:
             for entry in entries:
                 silver_batches.append(process_file(spark, settings, run_context, source, entry, expectations_dir, key))
             publish_gold(spark, settings, run_context, source, silver_batches, [entry.file_name for entry in entries], expectations_dir)
@@ -332,7 +333,7 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, source
         for batch in silver_batches:
             release(batch)
         with phase("report"):
-            report.write_report_logging_errors(spark, settings, run_context.dag_id, run_context.run_id)
+            report.write_report_logging_errors(spark, settings, run_context.dag_id, run_context.run_id, trail)
 
 
 def period_span(silver_batches: list[DataFrame], periods_touched: Callable[[DataFrame], tuple[date, date] | None]) -> tuple[date, date] | None:

@@ -27,20 +27,21 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, produc
         raise NotImplementedError(f"{product.name}: refresh {product.refresh!r}; products are rebuilt whole for now")
     (target,) = (declarations.registry().table(name) for name in product.outputs)
     alerts.file_alerts(spark, settings)
+    trail = None
     try:
         addresses = {name: declarations.registry().table(name).address for name in product.inputs}
         present = {name: lake.read_table(spark, settings, *address) for name, address in addresses.items() if lake.table_exists(spark, settings, *address)}
         rows = build(present)
         if rows is None:
             return
-        with audit.recording(spark, settings, run_context):
+        with audit.recording(spark, settings, run_context) as trail:
             publish.write_audit_publish(
                 spark, settings, run_context, target, rows, f"{product.name}-{run_context.logical_date}", expectations_dir,
                 lambda staged: lake.replace_where(staged, settings, target.zone, target.table, "true"),
                 sorted(present),
             )
     finally:
-        report.write_report_logging_errors(spark, settings, run_context.dag_id, run_context.run_id)
+        report.write_report_logging_errors(spark, settings, run_context.dag_id, run_context.run_id, trail)
 
 
 def main(product_name: str, build: Build, argv: list[str] | None = None, spark: SparkSession | None = None) -> None:

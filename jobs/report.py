@@ -24,6 +24,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs import alerts, lake
+from jobs.audit import Trail
+from jobs.declarations import registry
 from jobs.landing import store_for
 from jobs.phases import phase
 from jobs.settings import Settings, load_settings
@@ -55,29 +57,43 @@ def _dicts(frame: DataFrame | None) -> list[dict]:
     return [] if frame is None else [row.asDict() for row in frame.collect()]
 
 
-def _run_quarantine_counts(spark: SparkSession, settings: Settings, batches: set[str]) -> list[dict]:
-    """Quarantined rows per table, batch and rule for the run's batches (counts only), in one query."""
+def _run_quarantine_counts(spark: SparkSession, settings: Settings, batches: set[str], tables: set[str] | None = None) -> list[dict]:
+    """Quarantined rows per table, batch and rule for the run's batches (counts only), in one query.
+
+    ``tables``: the quarantine tables the run can have written (names in the zone); all of them when None."""
     if not batches:
         return []
+    present = lake.tables_in(spark, settings, "quarantine")
     parts = [
         lake.read_table(spark, settings, "quarantine", table)
         .where(F.col("_batch_id").isin(sorted(batches)))
         .select(F.lit(f"quarantine.{table}").alias("table"), F.col("_batch_id").alias("batch_id"), "rule_id")
-        for table in lake.tables_in(spark, settings, "quarantine")
+        for table in present
+        if tables is None or table in tables
     ]
     if not parts:
         return []
     return _dicts(reduce(DataFrame.unionByName, parts).groupBy("table", "batch_id", "rule_id").agg(F.count("*").alias("rows")))
 
 
-def gather_run(spark: SparkSession, settings: Settings, dag_id: str, run_id: str) -> dict:
-    """One DAG run's rows of each audit table and its batches' quarantine counts: what its page shows."""
+def gather_run(spark: SparkSession, settings: Settings, dag_id: str, run_id: str, trail: Trail | None = None) -> dict:
+    """One DAG run's rows of each audit table and its batches' quarantine counts: what its page shows.
+
+    ``trail``: what the run recorded, when the page is built at its end: its rows are not read back
+    from the audit tables, and only its sources' quarantine tables are counted."""
     data = {}
     for table in ("dq_results", "publications", "reconciliation", "alerts"):
+        if trail is not None and table != "alerts":  # alerts are filed by the failure callback, not the run
+            data[table] = trail.dicts(table)
+            continue
         frame = _table_or_none(spark, settings, "audit", table)
         data[table] = _dicts(None if frame is None else frame.where((F.col("dag_id") == dag_id) & (F.col("run_id") == run_id)))
     data["results"] = data.pop("dq_results")
-    data["quarantine"] = _run_quarantine_counts(spark, settings, {row["batch_id"] for row in data["results"]})
+    quarantine_tables = None
+    if trail is not None:
+        ingestions = registry().ingestions
+        quarantine_tables = {ingestions[row["source"]].quarantine.split(".", 1)[1] for row in data["reconciliation"] if row["source"] in ingestions}
+    data["quarantine"] = [] if quarantine_tables == set() else _run_quarantine_counts(spark, settings, {row["batch_id"] for row in data["results"]}, quarantine_tables)
     return data
 
 
@@ -220,7 +236,7 @@ TABLES_PAGE = "tables.html"
 
 def render_tables() -> str:
     """Every declared table with its columns' classification and treatment, so a reviewer sees what is kept and how."""
-    from jobs.declarations import RESTRICTED_ZONES, registry
+    from jobs.declarations import RESTRICTED_ZONES
 
     body = [
         "<p>From the tables' declarations (<code>jobs/&lt;domain&gt;/declarations.yaml</code>). Clear personal data lives only in the "
@@ -285,8 +301,10 @@ def render_run(data: dict, dag_id: str, run_id: str, data_docs: str | None = Non
     return _page(f"citylake quality: run {run_id} of {dag_id}", "".join(body))
 
 
-def write_report(spark: SparkSession, settings: Settings, dag_id: str, run_id: str) -> str:
+def write_report(spark: SparkSession, settings: Settings, dag_id: str, run_id: str, trail: Trail | None = None) -> str:
     """Build the DAG run's Data Docs, render its page and the index into ``<reports_root>/quality/``.
+
+    ``trail``: the run's audit rows when the run itself writes its report (see :func:`gather_run`).
 
     Returns the index location.
     """
@@ -296,7 +314,7 @@ def write_report(spark: SparkSession, settings: Settings, dag_id: str, run_id: s
         site = data_docs.publish_run_site(settings, dag_id, run_id, quality.take_validations())
     with phase("report: the run's page"):
         docs_link = f"../{data_docs.site_key(dag_id, run_id)}/index.html" if site else None
-        run_page = render_run(gather_run(spark, settings, dag_id, run_id), dag_id, run_id, docs_link)
+        run_page = render_run(gather_run(spark, settings, dag_id, run_id, trail), dag_id, run_id, docs_link)
     with phase("report: the index"):
         index_page = render_index(gather_index(spark, settings))
     store = store_for(settings.reports_root)
@@ -306,10 +324,10 @@ def write_report(spark: SparkSession, settings: Settings, dag_id: str, run_id: s
     return store.uri(f"{REPORT_FOLDER}/index.html")
 
 
-def write_report_logging_errors(spark: SparkSession, settings: Settings, dag_id: str, run_id: str) -> None:
+def write_report_logging_errors(spark: SparkSession, settings: Settings, dag_id: str, run_id: str, trail: Trail | None = None) -> None:
     """The report at the end of a job: a failure to render must not hide the job's own outcome."""
     try:
-        log.info("quality report: %s", write_report(spark, settings, dag_id, run_id))
+        log.info("quality report: %s", write_report(spark, settings, dag_id, run_id, trail))
     except Exception:
         log.exception("could not write the quality report for run %s of %s", run_id, dag_id)
 

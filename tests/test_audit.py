@@ -97,3 +97,22 @@ def test_two_runs_writing_the_audit_tables_at_the_same_moment_lose_no_row(spark,
         assert len(rows(spark, settings, "publications")) == 2 * 2 * 4
     finally:
         other.stop()
+
+
+def test_the_run_page_from_the_runs_trail_shows_what_the_audit_tables_hold_for_the_run(spark, settings):
+    """The report builds a run's page from the rows the run recorded (no read-back): the same rows."""
+    from jobs import report
+
+    with audit.recording(spark, settings, RUN) as trail:
+        record_a_run(spark, settings, RUN)
+    other = RunContext("scheduled__2022-05-03", "test_dag", "process", "2022-05-03")
+    with audit.recording(spark, settings, other):
+        record_a_run(spark, settings, other, batches=("b3",))
+
+    def comparable(data: dict) -> dict:
+        return {table: sorted(map(repr, (sorted(row.items()) for row in rows))) for table, rows in data.items() if table != "quarantine"}
+
+    from_tables = report.gather_run(spark, settings, RUN.dag_id, RUN.run_id)
+    from_trail = report.gather_run(spark, settings, RUN.dag_id, RUN.run_id, trail)
+    assert len(from_trail["results"]) == 6 and len(from_trail["reconciliation"]) == 2
+    assert comparable(from_trail) == comparable(from_tables)
