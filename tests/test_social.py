@@ -24,6 +24,7 @@ from jobs.social.sentiment import Scorer, classify
 from jobs.social.topics import topics_of
 from jobs.synthetic import social
 from tests import pipeline_runs
+from tests.personal_data import clear_identifiers_of_posts
 
 DAY = date(2024, 3, 2)
 
@@ -178,20 +179,7 @@ def test_every_line_is_published_or_quarantined_with_the_generators_defect(spark
 
 def test_silver_keeps_no_handle_name_email_phone_or_coordinate_of_the_posts(spark, social_lake, delivered):
     _, lines = delivered
-    secrets = set()
-    for line in (line for shape in lines.values() for line in shape if line.label and not line.defect):
-        record = json.loads(line.text)
-        user = record.get("author") or record.get("user") or {}
-        secrets |= {str(user.get(key)) for key in ("id", "username", "screen_name", "name") if user.get(key)}
-        secrets.add(str(record.get("author_id") or user.get("id")))
-        secrets.add(str(record.get("mid") or record.get("id")))  # a post id opens the public post and its author
-        text = html.unescape(record["text"])
-        secrets |= set(re.findall(r"[\w.+-]+@[\w-]+\.[a-z]+", text)) | set(re.findall(r"\(?\d{3}\)?[ .-]?555[ .-]?01\d\d", text))
-        secrets |= {match[1:] for match in re.findall(r"@[\w]+", text)}
-        geo = record.get("geo") or {}
-        point = (geo.get("coordinates") or {}).get("coordinates") if "author_id" in record else geo.get("coordinates") if geo else None
-        secrets |= {str(value) for value in point or ()}
-    secrets = {value for value in secrets if len(value) >= 4}
+    secrets = clear_identifiers_of_posts(line.text for shape in lines.values() for line in shape if line.label and not line.defect)
     assert len(secrets) > 500
     for name in ("silver.social_posts", "gold.public_opinion_daily"):
         rows = frame(spark, social_lake, name)
