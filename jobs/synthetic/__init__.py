@@ -6,6 +6,8 @@ by seed, with a configurable share of the defects real deliveries have.
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -42,3 +44,12 @@ def deliver_range(
 
 def days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
+    """Rows as a CSV export with a header, "\n" line ends, fields quoted only where needed."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
