@@ -9,8 +9,10 @@ It sets ``CITYLAKE_SPARK_REMOTE`` for the bench's process while it runs, and sto
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,3 +49,17 @@ def engine(state: Path, memory: str = "3g", master: str = "local[2]", **environm
         else:
             os.environ["CITYLAKE_SPARK_REMOTE"] = saved
         subprocess.run([str(SCRIPT), "stop"], env=env, check=False, stdout=subprocess.DEVNULL)
+
+
+@contextmanager
+def scratch_lake(name: str):
+    """A throw-away lake, inbox and reports folder for one bench, pointed at by the process's settings;
+    removed afterwards. Yields its folder."""
+    scratch = Path(tempfile.mkdtemp(prefix=f"citylake-bench-{name}-"))
+    os.environ.update(
+        CITYLAKE_LAKE_ROOT=str(scratch / "lake"), CITYLAKE_INBOX_ROOT=str(scratch / "inbox"), CITYLAKE_REPORTS_ROOT=str(scratch / "reports"),
+    )
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

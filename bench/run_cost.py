@@ -18,9 +18,7 @@ import argparse
 import logging
 import os
 import secrets
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -30,7 +28,7 @@ sys.path.insert(0, str(PROJECT))
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 os.environ.setdefault("CITYLAKE_PSEUDONYM_KEY", secrets.token_hex(32))
 
-from bench.engine import engine  # noqa: E402
+from bench.engine import engine, scratch_lake  # noqa: E402
 from jobs import phases, pipeline  # noqa: E402
 from jobs.audit import RunContext  # noqa: E402
 from jobs.landing import deliveries, land_file  # noqa: E402
@@ -70,20 +68,14 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=0, help="days to run after the warm one before the last timed run")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    scratch = Path(tempfile.mkdtemp(prefix="citylake-bench-run-"))
-    os.environ.update(
-        CITYLAKE_LAKE_ROOT=str(scratch / "lake"), CITYLAKE_INBOX_ROOT=str(scratch / "inbox"), CITYLAKE_REPORTS_ROOT=str(scratch / "reports"),
-    )
     days = [FIRST_DAY + timedelta(days=offset) for offset in range(2 + args.history)]
-    list(generator.write_range(Path(os.environ["CITYLAKE_INBOX_ROOT"]), days[0], days[-1], args.rows, 11, 0.02))
-    try:
+    with scratch_lake("run") as scratch:
+        list(generator.write_range(Path(os.environ["CITYLAKE_INBOX_ROOT"]), days[0], days[-1], args.rows, 11, 0.02))
         started = time.perf_counter()
         with engine(scratch / "state", CITYLAKE_SHUFFLE_PARTITIONS="4"):
             engine_start = time.perf_counter() - started
             settings = load_settings()
             runs = [one_run(settings, day.isoformat()) for day in days]
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
     cold, warm, last = runs[0], runs[1], runs[-1]
     print(f"311 job, {args.rows:,} rows a day, local[2]; engine start (a cold JVM, paid once): {engine_start:.1f} s")

@@ -25,9 +25,7 @@ import json
 import logging
 import os
 import secrets
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -39,7 +37,7 @@ os.environ.setdefault("CITYLAKE_PSEUDONYM_KEY", secrets.token_hex(32))
 
 from pyspark.sql import functions as F  # noqa: E402
 
-from bench.engine import engine  # noqa: E402
+from bench.engine import engine, scratch_lake  # noqa: E402
 from jobs import phases, pipeline, pseudonyms  # noqa: E402
 from jobs.audit import RunContext  # noqa: E402
 from jobs.landing import land_file, manifest_entries  # noqa: E402
@@ -78,11 +76,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1_000_000)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    scratch = Path(tempfile.mkdtemp(prefix="citylake-bench-social-"))
-    os.environ.update(
-        CITYLAKE_LAKE_ROOT=str(scratch / "lake"), CITYLAKE_INBOX_ROOT=str(scratch / "inbox"), CITYLAKE_REPORTS_ROOT=str(scratch / "reports"),
-    )
-    try:
+    with scratch_lake("social") as scratch:
         started = time.perf_counter()
         path = generator.write_day(Path(os.environ["CITYLAKE_INBOX_ROOT"]), DAY, args.posts, 17, 0.02)
         generated = time.perf_counter() - started
@@ -117,8 +111,6 @@ def main() -> None:
             pipeline.run(spark, settings, RunContext("bench", "social_posts_daily", "bronze_to_gold", DAY.isoformat()), source, PROJECT / "expectations")
             whole_job = time.perf_counter() - started
             spark.stop()
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
     print(f"{args.posts:,} posts (twarc2 shape, 2 % defects), generated in {generated:.0f} s; {written:,} scored posts written")
     print(f"{'what':<62}{'posts/s':>12}")

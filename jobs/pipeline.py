@@ -405,7 +405,8 @@ def invocation(job: str, argv: list[str] | None = None, spark: SparkSession | No
     return Invocation(settings, run_context, spark, args.expectations_dir)
 
 
-def main(job: str, source: Source, argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
-    """``python -m jobs.run <job> --logical-date D --expectations-dir E [--run-id ...]``."""
-    called = invocation(job, argv, spark)
+def main(source: Source, argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
+    """``python -m jobs.run <job> --logical-date D --expectations-dir E [--run-id ...]`` (the job's name is its
+    ingestion's declared ``job``)."""
+    called = invocation(source.declared.job, argv, spark)
     run(called.spark, called.settings, called.run_context, source, called.expectations_dir)

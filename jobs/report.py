@@ -92,7 +92,7 @@ def gather_run(spark: SparkSession, settings: Settings, dag_id: str, run_id: str
     quarantine_tables = None
     if trail is not None:
         ingestions = registry().ingestions
-        quarantine_tables = {ingestions[row["source"]].quarantine.split(".", 1)[1] for row in data["reconciliation"] if row["source"] in ingestions}
+        quarantine_tables = {registry().table(ingestions[row["source"]].quarantine).table for row in data["reconciliation"] if row["source"] in ingestions}
     data["quarantine"] = [] if quarantine_tables == set() else _run_quarantine_counts(spark, settings, {row["batch_id"] for row in data["results"]}, quarantine_tables)
     return data
 

@@ -32,4 +32,4 @@ SOURCE = pipeline.declared_source(
 
 
 def main(argv: list[str] | None = None, spark=None) -> None:
-    pipeline.main("crimes", SOURCE, argv, spark)
+    pipeline.main(SOURCE, argv, spark)

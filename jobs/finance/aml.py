@@ -70,16 +70,14 @@ def _alert(rule: str, account: Column, start: Column, end: Column, score: Column
 
 
 def _bursts(events: DataFrame, account: str, hours: int) -> DataFrame:
-    """For each event, the events of the same account from it to ``hours`` later (the window it opens).
-
-    A burst is reported from its first event only: the earliest event whose window holds the burst, so one
-    burst gives one alert, not one per event in it."""
+    """For each event, the events of the same account from it to ``hours`` later (the window it opens)."""
     ordered = Window.partitionBy(account).orderBy(_seconds("booked_at")).rangeBetween(0, hours * 3600)
     return events.withColumn("_window", F.collect_list(F.struct("booked_at", "transaction_id", "amount", "counterparty")).over(ordered))
 
 
 def _first_of_bursts(windows: DataFrame, account: str, qualifies: Column) -> DataFrame:
-    """Keep windows that qualify and are not inside an earlier qualifying window of the same account."""
+    """Keep windows that qualify and are not inside an earlier qualifying window of the same account: a burst
+    is reported from its first event only, so one burst gives one alert, not one per event in it."""
     earlier = Window.partitionBy(account).orderBy("booked_at", "transaction_id")
     marked = windows.withColumn("_qualifies", qualifies).withColumn(
         "_covered_until", F.max(F.when(F.col("_qualifies"), F.element_at(F.col("_window"), -1)["booked_at"])).over(earlier.rowsBetween(Window.unboundedPreceding, -1))

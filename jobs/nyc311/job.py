@@ -35,4 +35,4 @@ SOURCE = pipeline.declared_source(
 
 
 def main(argv: list[str] | None = None, spark=None) -> None:
-    pipeline.main("nyc311", SOURCE, argv, spark)
+    pipeline.main(SOURCE, argv, spark)

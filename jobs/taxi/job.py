@@ -29,4 +29,4 @@ SOURCE = pipeline.declared_source(
 
 
 def main(argv: list[str] | None = None, spark=None) -> None:
-    pipeline.main("taxi", SOURCE, argv, spark)
+    pipeline.main(SOURCE, argv, spark)

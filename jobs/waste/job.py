@@ -31,4 +31,4 @@ SOURCE = pipeline.declared_source(
 
 
 def main(argv: list[str] | None = None, spark=None) -> None:
-    pipeline.main("waste", SOURCE, argv, spark)
+    pipeline.main(SOURCE, argv, spark)
