@@ -13,6 +13,7 @@ started=$(date +%s)
 # - Chicago crimes: the generated days, the first half as the API's CSV, the rest as the portal's;
 # - social posts: the generated days, the first half as X posts (twarc2's JSON Lines, English), the rest
 #   as Weibo statuses (Chinese);
+# - bank payments: the generated days, with laundering typologies and look-alikes embedded;
 # - DSNY waste tonnage (monthly): the three months up to the last day's, the first with a year of history.
 first_day=2022-05-01
 demo_days="${CITYLAKE_DEMO_DAYS:-7}"
@@ -35,6 +36,7 @@ citylake generate chicago_crimes "$generated_from" "$half_day" --rows "$rows" --
 citylake generate chicago_crimes "$second_half" "$last_day" --rows "$rows" --shape portal
 citylake generate social_posts "$first_day" "$half_day" --rows "$rows" --shape twarc2
 citylake generate social_posts "$second_half" "$last_day" --rows "$rows" --shape weibo
+citylake generate bank_payments "$generated_from" "$last_day" --rows "$rows"
 citylake generate nyc_dsny_waste "$first_month" "$last_month" --rows 59
 
 infra/airflow.sh start
@@ -54,6 +56,8 @@ sleep 10
 citylake backfill crimes_daily "$generated_from" "$last_day" & pids+=($!)
 sleep 10
 citylake backfill social_posts_daily "$first_day" "$last_day" & pids+=($!)
+sleep 10
+citylake backfill payments_daily "$generated_from" "$last_day" & pids+=($!)
 for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
 citylake unpause city_themes city_issue_priority || status=$?
 citylake trigger city_issue_priority || status=$?

@@ -393,7 +393,7 @@ def run_command(argv: list[str]) -> None:
     generate_parser.add_argument("--seed", type=int, default=311)
     generate_parser.add_argument("--defects", type=float, default=0.02, help="share of rows with a defect")
     generate_parser.add_argument(
-        "--shape", help="nyc_311: portal (default), api-csv or api-json; nyc_tlc_yellow: csv (default) or parquet; nyc_dsny_waste: portal (default) or api-csv; chicago_crimes: api-csv (default) or portal; social_posts: twarc2 (default) or weibo"
+        "--shape", help="nyc_311: portal (default), api-csv or api-json; nyc_tlc_yellow: csv (default) or parquet; nyc_dsny_waste: portal (default) or api-csv; chicago_crimes: api-csv (default) or portal; social_posts: twarc2 (default) or weibo; bank_payments: csv (its only shape)"
     )
     args = parser.parse_args(argv)
     if args.command == "generate":

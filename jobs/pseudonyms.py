@@ -124,28 +124,58 @@ def read_key(settings: Settings, environ: dict[str, str] | None = None) -> Pseud
     return PseudonymKeys(tuple(materials))
 
 
+def _layered(materials: tuple[bytes, ...]):
+    """A function giving the layered HMACs of a list of values (NULL stays NULL), keys applied oldest first.
+
+    Built inside a closure, with only the standard library: a UDF's closure is pickled by value, so the
+    engine's Python workers need nothing of citylake installed."""
+    import hashlib
+    import hmac
+
+    def hmacs(values: list) -> list:
+        digests = [None if value is None else value.strip() for value in values]
+        for key in materials:
+            digests = [None if digest is None else hmac.new(key, digest.encode("utf-8"), hashlib.sha256).hexdigest() for digest in digests]
+        return digests
+
+    return hmacs
+
+
 def _hmac_udf(materials):
     """An iterator pandas UDF applying the keys in order (``materials``: the layered keys, oldest first)."""
     from pyspark.sql.functions import pandas_udf
 
+    hmacs = _layered(materials)
+
     @pandas_udf("string")
     def hmac_sha256(batches: Iterator[pd.Series]) -> Iterator[pd.Series]:
-        keys = materials
-        new, sha256 = hmac.new, hashlib.sha256
         for values in batches:
-            digests = [None if value is None else value.strip() for value in values]
-            for key in keys:
-                digests = [None if digest is None else new(key, digest.encode("utf-8"), sha256).hexdigest() for digest in digests]
-            yield pd.Series(digests, index=values.index, dtype=object)
+            yield pd.Series(hmacs(list(values)), index=values.index, dtype=object)
 
     return hmac_sha256
 
 
+def _hmac_each_udf(materials):
+    """The same for lists of identifiers (an alert's counterparties), element by element."""
+    from pyspark.sql.functions import pandas_udf
+
+    hmacs = _layered(materials)
+
+    @pandas_udf("array<string>")
+    def hmac_sha256_each(batches: Iterator[pd.Series]) -> Iterator[pd.Series]:
+        for lists in batches:
+            yield pd.Series([None if values is None else hmacs(list(values)) for values in lists], index=lists.index, dtype=object)
+
+    return hmac_sha256_each
+
+
 def _keyed(frame, columns: tuple[str, ...], materials: tuple[bytes, ...], version: int):
     from pyspark.sql import functions as F
+    from pyspark.sql.types import ArrayType
 
-    hmac_sha256 = _hmac_udf(materials)
-    return frame.withColumns({name: hmac_sha256(F.col(name).cast("string")) for name in columns}).withColumn(KEY_VERSION_COLUMN, F.lit(version))
+    one, each = _hmac_udf(materials), _hmac_each_udf(materials)
+    lists = {field.name for field in frame.schema.fields if isinstance(field.dataType, ArrayType)}
+    return frame.withColumns({name: each(F.col(name)) if name in lists else one(F.col(name).cast("string")) for name in columns}).withColumn(KEY_VERSION_COLUMN, F.lit(version))
 
 
 def pseudonymise(frame, table: Table, keys: PseudonymKeys):

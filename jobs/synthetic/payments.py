@@ -31,9 +31,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
-from jobs.synthetic import csv_text
+from jobs.finance import payment_columns as raw
+from jobs.synthetic import csv_text, days, deliver_range, delivery_file
 
-COLUMNS = ("transaction_id", "timestamp", "from_account", "to_account", "amount", "currency", "channel", "counterparty_country", "merchant_category")
+COLUMNS = raw.COLUMNS
 TYPOLOGIES = ("structuring", "fan_in", "fan_out", "cycle", "rapid_pass_through", "scatter_gather", "high_risk_jurisdiction")
 LOOK_ALIKES = ("payroll", "merchant", "family_rent")
 DEFECTS = (
@@ -256,7 +257,15 @@ def to_csv(rows: list[dict]) -> str:
 def write_day(folder: Path, day: date, rows: int, seed: int, defect_share: float = 0.02) -> tuple[Path, list[Label]]:
     """The day's extract into ``folder`` (an inbox day folder); returns its path and the ground truth."""
     generated, labels, _ = generate_day(day, rows, seed, defect_share)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / FILE_NAME.format(day=day.isoformat())
-    path.write_text(to_csv(generated), encoding="utf-8")
-    return path, labels
+    name = FILE_NAME.format(day=day.isoformat())
+    with delivery_file(folder, name) as partial:
+        partial.write_text(to_csv(generated), encoding="utf-8")
+    return folder / name, labels
+
+
+def write_range(inbox: Path, first: date, last: date, rows: int = 2_000, seed: int = 2024, defect_share: float = 0.02, shape: str = "csv") -> list[Path]:
+    """Extracts for every day from ``first`` to ``last`` (``citylake generate bank_payments``); every fourth day
+    re-delivers the day before. One shape: the bank's CSV."""
+    if shape != "csv":
+        raise ValueError(f"payments extracts come in one shape, csv, not {shape!r}")
+    return deliver_range(inbox, raw.SOURCE, days(first, last), lambda day: write_day(inbox / raw.SOURCE / day.isoformat(), day, rows, seed, defect_share)[0], bool(defect_share))
