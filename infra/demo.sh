@@ -18,6 +18,8 @@ started=$(date +%s)
 first_day=2022-05-01
 demo_days="${CITYLAKE_DEMO_DAYS:-7}"
 rows="${CITYLAKE_DEMO_ROWS:-2000}"
+# How long each backfill or wait may take: five daily sources share two cores, a run takes minutes under that load.
+wait_seconds="${CITYLAKE_DEMO_TIMEOUT:-3600}"
 [ "$demo_days" -ge 2 ] || { echo "CITYLAKE_DEMO_DAYS must be at least 2" >&2; exit 2; }
 generated_from=$(date -u -d "$first_day + 1 day" +%F)
 last_day=$(date -u -d "$first_day + $demo_days days" +%F)
@@ -49,21 +51,21 @@ status=0
 # Their backfills are created a few seconds apart: SQLite, the embedded metadata DB, refuses concurrent
 # creations (the CLI retries a busy database too).
 pids=()
-citylake backfill nyc311_daily "$first_day" "$last_day" & pids+=($!)
+citylake backfill nyc311_daily "$first_day" "$last_day" --timeout "$wait_seconds" & pids+=($!)
 sleep 10
-citylake backfill taxi_daily "$generated_from" "$last_day" & pids+=($!)
+citylake backfill taxi_daily "$generated_from" "$last_day" --timeout "$wait_seconds" & pids+=($!)
 sleep 10
-citylake backfill crimes_daily "$generated_from" "$last_day" & pids+=($!)
+citylake backfill crimes_daily "$generated_from" "$last_day" --timeout "$wait_seconds" & pids+=($!)
 sleep 10
-citylake backfill social_posts_daily "$first_day" "$last_day" & pids+=($!)
+citylake backfill social_posts_daily "$first_day" "$last_day" --timeout "$wait_seconds" & pids+=($!)
 sleep 10
-citylake backfill payments_daily "$generated_from" "$last_day" & pids+=($!)
+citylake backfill payments_daily "$generated_from" "$last_day" --timeout "$wait_seconds" & pids+=($!)
 for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
 citylake unpause city_themes city_issue_priority || status=$?
 citylake trigger city_issue_priority || status=$?
-citylake backfill waste_monthly "$first_month" "$last_month" || status=$?
-citylake wait city_themes || status=$?
-citylake wait city_issue_priority || status=$?
+citylake backfill waste_monthly "$first_month" "$last_month" --timeout "$wait_seconds" || status=$?
+citylake wait city_themes --timeout "$wait_seconds" || status=$?
+citylake wait city_issue_priority --timeout "$wait_seconds" || status=$?
 citylake summary 2>/dev/null || status=$?
 
 echo

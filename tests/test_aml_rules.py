@@ -17,9 +17,9 @@ def payment(number: int, minutes: float, source: str, target: str, amount: float
     return (f"t{number:03d}", T0 + timedelta(minutes=minutes), source, target, float(amount), channel, country, category)
 
 
-def alerts(spark, rule: str, rows: list[tuple]) -> list:
+def alerts(spark, rule: str, rows: list[tuple], thresholds: aml.Thresholds = aml.DEFAULT) -> list:
     frame = spark.createDataFrame(rows, SCHEMA)
-    return aml.RULES[rule](frame).orderBy("account", "window_start").collect()
+    return aml.RULES[rule](frame, thresholds).orderBy("account", "window_start").collect()
 
 
 def test_structuring_fires_on_cash_just_under_the_threshold_not_on_two_payments_or_wires(spark):
@@ -81,6 +81,54 @@ def test_high_risk_jurisdiction_fires_on_a_listed_country_only(spark):
     assert [(alert.account, alert.counterparties) for alert in fired] == [("a", ["b"])]
 
 
+def test_scatter_gather_fires_when_intermediaries_pass_money_to_one_destination_not_to_several_or_a_part(spark):
+    scatter = [payment(i, i, "src", f"m{i}", 5_000 + i, "mobile") for i in range(4)]
+    gather = [payment(10 + i, 180 + i, f"m{i}", "dst", (5_000 + i) * 0.98, "mobile") for i in range(4)]
+    fired = alerts(spark, "scatter_gather", scatter + gather)
+    assert [(alert.account, alert.counterparties, len(alert.transaction_ids)) for alert in fired] == [("src", ["dst", "m0", "m1", "m2", "m3"], 8)]
+    three = [payment(20 + i, i, "s2", f"n{i}", 5_000, "mobile") for i in range(3)] + [payment(30 + i, 120, f"n{i}", "d2", 4_900, "mobile") for i in range(3)]
+    several = [payment(40 + i, i, "s3", f"k{i}", 5_000, "mobile") for i in range(4)] + [payment(50 + i, 120, f"k{i}", f"d3{i}", 4_900, "mobile") for i in range(4)]
+    part = [payment(60 + i, i, "s4", f"p{i}", 5_000, "mobile") for i in range(4)] + [payment(70 + i, 120, f"p{i}", "d4", 1_000, "mobile") for i in range(4)]
+    slow = [payment(80 + i, i, "s5", f"q{i}", 5_000, "mobile") for i in range(4)] + [payment(90 + i, 60 * 30, f"q{i}", "d5", 4_900, "mobile") for i in range(4)]
+    assert alerts(spark, "scatter_gather", three + several + part + slow) == []
+
+
+def test_sudden_change_weighs_an_account_against_its_own_history(spark):
+    usual = [payment(i, 60 * 24 * day, "steady", f"r{day}", 800, "wire") for i, day in enumerate(range(10))]
+    jump = [payment(20, 60 * 24 * 10, "steady", "far", 12_000, "wire")]
+    fired = alerts(spark, "sudden_change", usual + jump)
+    assert [(alert.account, alert.transaction_ids, alert.counterparties) for alert in fired] == [("steady", ["t020"], ["far"])]
+    assert fired[0].score == pytest.approx(12_000 / (8_000 / 30 * 5))
+    new_account = [payment(30, 0, "fresh", "x", 50_000, "wire")]  # no history to weigh it against
+    big_spender = [payment(40 + day, 60 * 24 * day, "rich", "y", 9_000, "wire") for day in range(10)] + [payment(60, 60 * 24 * 10, "rich", "y", 12_000, "wire")]
+    small = [payment(70 + day, 60 * 24 * day, "thrifty", "z", 10, "wire") for day in range(10)] + [payment(90, 60 * 24 * 10, "thrifty", "z", 2_000, "wire")]
+    assert alerts(spark, "sudden_change", new_account + big_spender + small) == []
+
+
+def test_with_a_days_payments_at_one_instant_a_cycle_in_day_order_is_found_once_and_one_going_back_a_day_is_not(spark):
+    same_day = [payment(0, 0, "b", "c", 15), payment(1, 0, "c", "a", 15), payment(2, 0, "a", "b", 15)]
+    next_days = [payment(3, 0, "p", "q", 12), payment(4, 60 * 24, "q", "p", 12)]
+    backwards = [payment(5, 60 * 24, "x", "y", 12), payment(6, 0, "y", "z", 12), payment(7, 60 * 48, "z", "x", 12)]
+    fired = alerts(spark, "cycle", same_day + next_days + backwards, aml.AMLSIM)
+    assert [(alert.account, alert.transaction_ids) for alert in fired] == [("a", ["t000", "t001", "t002"]), ("p", ["t003", "t004"])]
+    assert alerts(spark, "cycle", same_day) == []  # the bank's profile reads no order into one instant
+
+
+def test_an_amount_out_of_an_accounts_character_fires_and_its_usual_amounts_do_not(spark):
+    usual = [payment(i, 60 * 24 * i, "steady", f"r{i}", 250) for i in range(4)]
+    odd = [payment(10, 60 * 24 * 5, "steady", "mule", 15)]
+    new = [payment(20, 0, "fresh", "z", 15)]  # no history to weigh it against
+    fired = alerts(spark, "amount_out_of_character", usual + odd + new)
+    assert [(alert.account, alert.transaction_ids, alert.counterparties) for alert in fired] == [("steady", ["t010"], ["mule"])]
+    assert fired[0].score == pytest.approx(250 / 15 / 2, abs=1e-4)  # scores are kept to 4 decimals
+
+
+def test_a_reciprocal_pair_fires_once_per_pair_within_its_window(spark):
+    rows = [payment(0, 0, "v", "u", 40), payment(1, 60, "u", "v", 10), payment(2, 120, "v", "u", 5), payment(3, 0, "s", "t", 40), payment(4, 60 * 30, "t", "s", 40)]
+    fired = alerts(spark, "reciprocal_pair", rows)
+    assert [(alert.account, alert.counterparties, alert.transaction_ids) for alert in fired] == [("u", ["v"], ["t000", "t001", "t002"])]
+
+
 def test_the_generators_typologies_are_found_and_its_look_alikes_raise_no_alert(spark):
     from jobs.synthetic import payments
 
@@ -92,7 +140,7 @@ def test_the_generators_typologies_are_found_and_its_look_alikes_raise_no_alert(
     ]
     fired = aml.aml_alerts(spark.createDataFrame(typed, SCHEMA)).collect()
     alerted = {(alert.rule_id, alert.account) for alert in fired}
-    expected_rule = {"structuring": "structuring", "fan_in": "fan_in", "fan_out": "fan_out", "cycle": "cycle", "rapid_pass_through": "rapid_pass_through", "high_risk_jurisdiction": "high_risk_jurisdiction"}
+    expected_rule = {"structuring": "structuring", "fan_in": "fan_in", "fan_out": "fan_out", "cycle": "cycle", "rapid_pass_through": "rapid_pass_through", "scatter_gather": "scatter_gather", "high_risk_jurisdiction": "high_risk_jurisdiction"}
     for label in labels:
         if label.pattern in expected_rule:
             assert any((expected_rule[label.pattern], account) in alerted for account in label.accounts), label

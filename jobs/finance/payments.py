@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import date, timedelta
+from functools import reduce
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -106,28 +107,39 @@ def payment_transactions(published: DataFrame) -> DataFrame:
     )
 
 
-# The longest window of any rule is a day: an alert starting on a day depends on the payments of the day
-# before (an earlier burst may cover it) to the day after (its window runs on).
+# The burst and graph rules' windows are at most a day: an alert starting on a day depends on the payments of
+# the day before (an earlier burst may cover it) to the day after (its window runs on). A sudden change weighs
+# the account's history too (``aml.history_days``).
 RULE_REACH = timedelta(days=1)
 
 
-def alert_days_to_refresh(first: date, last: date) -> tuple[date, date]:
-    """The days whose alerts change when payments of ``first``..``last`` change."""
-    return first - RULE_REACH, last + RULE_REACH
+def alert_days_to_refresh(first: date, last: date, thresholds: aml.Thresholds = aml.DEFAULT) -> tuple[date, date]:
+    """The days whose alerts change when payments of ``first``..``last`` change: the day before, and the days
+    after as far as any rule's history reaches (days not delivered yet have no alerts to replace)."""
+    reach_after = max(RULE_REACH, timedelta(days=max(aml.history_days(rule, thresholds) for rule in thresholds.rules)))
+    return first - RULE_REACH, last + reach_after
 
 
 def aml_alerts(silver: DataFrame, first: date, last: date, thresholds: aml.Thresholds = aml.DEFAULT) -> DataFrame:
-    """Gold: the rules' alerts whose window starts from ``first`` to ``last`` (UTC days), from silver around them.
+    """Gold: the rules' alerts whose window starts from ``first`` to ``last`` (UTC days), each rule over silver
+    as far back as it reaches.
 
     ``alert_id`` is the rule and its evidence, hashed: the same payments give the same id on every run.
     """
-    around = silver.where(F.col("booked_date").between(F.lit(first - 2 * RULE_REACH), F.lit(last + 2 * RULE_REACH)))
-    transactions = around.select(
-        "transaction_id", "booked_at", "from_account", "to_account", F.col("amount_reporting").cast("double").alias("amount"),
-        "channel", "counterparty_country", "merchant_category",
+
+    def payments_from(days_back: int) -> DataFrame:
+        since = first - timedelta(days=days_back) - RULE_REACH
+        around = silver.where(F.col("booked_date").between(F.lit(since), F.lit(last + 2 * RULE_REACH)))
+        return around.select(
+            "transaction_id", "booked_at", "from_account", "to_account", F.col("amount_reporting").cast("double").alias("amount"),
+            "channel", "counterparty_country", "merchant_category",
+        )
+
+    found = [aml.RULES[rule](payments_from(aml.history_days(rule, thresholds)), thresholds) for rule in thresholds.rules]
+    alerts = reduce(DataFrame.unionByName, found).where(F.to_date("window_start").between(F.lit(first), F.lit(last)))
+    key_version = silver.where(F.col("booked_date").between(F.lit(first - RULE_REACH), F.lit(last + RULE_REACH))).agg(
+        F.max(KEY_VERSION_COLUMN).alias(KEY_VERSION_COLUMN)
     )
-    alerts = aml.aml_alerts(transactions, thresholds).where(F.to_date("window_start").between(F.lit(first), F.lit(last)))
-    key_version = around.agg(F.max(KEY_VERSION_COLUMN).alias(KEY_VERSION_COLUMN))
     return alerts.crossJoin(key_version).select(
         F.sha2(F.concat_ws("|", "rule_id", F.array_join("transaction_ids", ",")), 256).substr(1, 32).alias("alert_id"),
         F.to_date("window_start").alias("alert_date"),
