@@ -18,7 +18,8 @@ FinCEN's 10,000 USD currency transaction report threshold):
   the one before and keeping 80-100 % of the amount; found with joins in Spark (never by collecting the
   graph), accounts without both an incoming and an outgoing payment pruned first; time order makes each
   cycle found once (from its earliest payment), and it is reported under its smallest account;
-- ``rapid_pass_through``: an incoming payment of at least 10,000 sent on, 80-100 % of it, within 2 hours;
+- ``rapid_pass_through``: an incoming payment of at least 10,000 sent on, 80-100 % of it, within 2 hours, to
+  another account than the payer (money sent back is a cycle's);
 - ``high_risk_jurisdiction``: a payment to or from a jurisdiction on FATF's call-for-action list;
 - ``scatter_gather``: one account pays 4 or more intermediaries who each send 80-100 % of it on to one and
   the same destination, all within 24 hours (reported under the scattering account);
@@ -201,27 +202,32 @@ def cycles(transactions: DataFrame, thresholds: Thresholds = DEFAULT) -> DataFra
     )).dropDuplicates(["transaction_ids"])
 
 
-def rapid_pass_through(transactions: DataFrame, thresholds: Thresholds = DEFAULT) -> DataFrame:
-    incoming = transactions.where(F.col("amount") >= thresholds.pass_through_amount).select(
-        F.col("to_account").alias("account"), F.col("from_account").alias("payer"), F.col("transaction_id").alias("in_id"),
+def _passed_on(transactions: DataFrame, hours: int, share: float, least_amount: float = 0.0) -> DataFrame:
+    """Money that goes through an account: a payment into it (of at least ``least_amount``) joined to each later
+    payment out of it within ``hours`` that sends on ``share`` to all of it (to someone other than the payer)."""
+    incoming = transactions.where(F.col("amount") >= least_amount).select(
+        F.col("from_account").alias("payer"), F.col("to_account").alias("middle"), F.col("transaction_id").alias("in_id"),
         F.col("booked_at").alias("in_at"), F.col("amount").alias("in_amount"),
     )
     outgoing = transactions.select(
-        F.col("from_account").alias("_account"), F.col("to_account").alias("payee"), F.col("transaction_id").alias("out_id"),
+        F.col("from_account").alias("_middle"), F.col("to_account").alias("payee"), F.col("transaction_id").alias("out_id"),
         F.col("booked_at").alias("out_at"), F.col("amount").alias("out_amount"),
     )
-    matched = incoming.join(
+    return incoming.join(
         outgoing,
-        (F.col("account") == F.col("_account")) & (F.col("out_at") > F.col("in_at"))
-        & (_seconds("out_at") - _seconds("in_at") <= thresholds.pass_through_hours * 3600)
-        & (F.col("out_amount") >= F.col("in_amount") * thresholds.pass_through_share) & (F.col("out_amount") <= F.col("in_amount")),
+        (F.col("middle") == F.col("_middle")) & (F.col("out_at") > F.col("in_at")) & (_seconds("out_at") - _seconds("in_at") <= hours * 3600)
+        & (F.col("out_amount") >= F.col("in_amount") * share) & (F.col("out_amount") <= F.col("in_amount")) & (F.col("payee") != F.col("payer")),
     )
+
+
+def rapid_pass_through(transactions: DataFrame, thresholds: Thresholds = DEFAULT) -> DataFrame:
+    matched = _passed_on(transactions, thresholds.pass_through_hours, thresholds.pass_through_share, thresholds.pass_through_amount)
     # One alert per incoming payment: the first payment that sends it on.
-    first_out = matched.groupBy("account", "payer", "in_id", "in_at", "in_amount").agg(
+    first_out = matched.groupBy("middle", "payer", "in_id", "in_at", "in_amount").agg(
         F.min_by(F.struct("out_at", "out_id", "out_amount", "payee"), F.struct("out_at", "out_id")).alias("out")
     )
     return first_out.select(*_alert(
-        "rapid_pass_through", F.col("account"), F.col("in_at"), F.col("out.out_at"), F.col("out.out_amount") / F.col("in_amount"),
+        "rapid_pass_through", F.col("middle"), F.col("in_at"), F.col("out.out_at"), F.col("out.out_amount") / F.col("in_amount"),
         F.array("in_id", "out.out_id"), F.array("payer", "out.payee"),
     ))
 
@@ -235,26 +241,13 @@ def high_risk_jurisdiction(transactions: DataFrame, thresholds: Thresholds = DEF
 
 
 def scatter_gather(transactions: DataFrame, thresholds: Thresholds = DEFAULT) -> DataFrame:
-    """Scatter legs joined to the gather legs that pass them on, grouped by source and destination."""
+    """Money passed on through intermediaries, grouped by where it came from and where it went."""
+    passed_on = _passed_on(transactions, thresholds.scatter_hours, thresholds.scatter_share)
+    grouped = passed_on.groupBy(F.col("payer").alias("account"), F.col("payee").alias("destination")).agg(
+        F.countDistinct("middle").alias("middles"), F.min("in_at").alias("start"), F.max("out_at").alias("end"),
+        F.array_distinct(F.concat(F.collect_list("in_id"), F.collect_list("out_id"))).alias("ids"), F.collect_set("middle").alias("via"),
+    )
     hours = thresholds.scatter_hours * 3600
-    scatter = transactions.select(
-        F.col("from_account").alias("account"), F.col("to_account").alias("middle"), F.col("transaction_id").alias("out_id"),
-        F.col("booked_at").alias("out_at"), F.col("amount").alias("out_amount"),
-    )
-    gather = transactions.select(
-        F.col("from_account").alias("_middle"), F.col("to_account").alias("destination"), F.col("transaction_id").alias("in_id"),
-        F.col("booked_at").alias("in_at"), F.col("amount").alias("in_amount"),
-    )
-    passed_on = scatter.join(
-        gather,
-        (F.col("middle") == F.col("_middle")) & (F.col("in_at") > F.col("out_at")) & (_seconds("in_at") - _seconds("out_at") <= hours)
-        & (F.col("in_amount") >= F.col("out_amount") * thresholds.scatter_share) & (F.col("in_amount") <= F.col("out_amount"))
-        & (F.col("destination") != F.col("account")),
-    )
-    grouped = passed_on.groupBy("account", "destination").agg(
-        F.countDistinct("middle").alias("middles"), F.min("out_at").alias("start"), F.max("in_at").alias("end"),
-        F.array_distinct(F.concat(F.collect_list("out_id"), F.collect_list("in_id"))).alias("ids"), F.collect_set("middle").alias("via"),
-    )
     found = grouped.where((F.col("middles") >= thresholds.scatter_count) & (_seconds("end") - _seconds("start") <= hours))
     return found.select(*_alert(
         "scatter_gather", F.col("account"), F.col("start"), F.col("end"), F.col("middles") / thresholds.scatter_count,

@@ -48,6 +48,7 @@ MERCHANT_CATEGORIES = ("5411", "5812", "5541", "5999", "4111", "5311", "5732", "
 NEW_YORK = timezone(timedelta(hours=-5))  # EST; the extracts of the sample period are all in winter time
 INSTANCES_PER_ROWS = 2_000  # one instance of each typology and look-alike per this many rows (at least one)
 FILE_NAME = "payments_{day}.csv"
+SHAPES = ("csv",)  # the bank's one export
 SPECIAL_ACCOUNTS_PER_DAY = 1_000_000
 
 
@@ -266,6 +267,6 @@ def write_day(folder: Path, day: date, rows: int, seed: int, defect_share: float
 def write_range(inbox: Path, first: date, last: date, rows: int = 2_000, seed: int = 2024, defect_share: float = 0.02, shape: str = "csv") -> list[Path]:
     """Extracts for every day from ``first`` to ``last`` (``citylake generate bank_payments``); every fourth day
     re-delivers the day before. One shape: the bank's CSV."""
-    if shape != "csv":
-        raise ValueError(f"payments extracts come in one shape, csv, not {shape!r}")
+    if shape not in SHAPES:
+        raise ValueError(f"payments extracts come in one shape, {SHAPES}, not {shape!r}")
     return deliver_range(inbox, raw.SOURCE, days(first, last), lambda day: write_day(inbox / raw.SOURCE / day.isoformat(), day, rows, seed, defect_share)[0], bool(defect_share))
