@@ -18,7 +18,7 @@ SOURCE = pipeline.declared_source(
     split=payments.split_by_row_rules,
     to_silver=payments.payment_transactions,
     silver_update_when=None,  # a later extract's row for a known id is the bank's correction
-    # An alert's window reaches a day on either side: a batch refreshes the alerts of the days around it too.
+    # A batch refreshes the alerts of the day before it and of the days after as far as any rule's history reaches.
     gold=pipeline.Gold(
         period_column="alert_date",
         silver_period_column="booked_date",
