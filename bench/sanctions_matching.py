@@ -12,7 +12,9 @@ guerre that share no word with the primary name ("ABU HAFS THE MAURITANIAN" aka 
 no name matcher links those, so the bench also prints the share of pairs that share a word-like token at
 all, the ceiling for any spelling-based matcher. Then synthetic people (``jobs/synthetic/people.py``, no
 real person) are screened against every name of the list: alerts per 1,000 people is the false-alert
-load a compliance team would carry.
+load a compliance team would carry. Last, as the screening job screens a KYC record: the same people as
+individuals (born 1940-2000, as the accounts generator makes them) against the listed individuals, and
+how many of their hits the birth-year check discounts (``jobs/finance/screening_job.py``).
 
 Compared side by side on the same candidate pairs: exact match of the normalised token set; the scoring
 of moov-io/watchman (best token pairs by Jaro-Winkler with its length, first-letter and unmatched-token
@@ -25,6 +27,7 @@ spares compared with comparing every pair. No Spark: the functions the screening
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
 from collections import defaultdict
@@ -36,7 +39,8 @@ from rapidfuzz.distance import JaroWinkler  # noqa: E402
 
 from jobs.finance import screening  # noqa: E402
 from jobs.finance.names import tokens  # noqa: E402
-from jobs.finance.ofac import read_list  # noqa: E402
+from jobs.finance.ofac import birth_years, read_list  # noqa: E402
+from jobs.finance.screening_job import BIRTH_YEAR_TOLERANCE  # noqa: E402
 from jobs.synthetic.people import people_names  # noqa: E402
 
 LIST_FOLDER = Path(__file__).resolve().parent.parent / "tests" / "data" / "ofac_sdn"
@@ -157,6 +161,23 @@ def main() -> None:
             alerts = 1000 * sum(score >= threshold for score in people_best) / len(people)
             marker = " <- default" if label == "citylake" and threshold == screening.THRESHOLD else ""
             print(f"{label:<14}{threshold:>10.2f}{recall:>8.3f}{precision:>11.3f}{f1:>7.3f}{alerts:>18.1f}{rate:>10,.0f}{marker}")
+
+    individuals = [entry for entry in sanctions.entries if entry["sdn_type"] == "individual"]
+    years = {entry["ent_num"]: birth_years(entry["remarks"]) for entry in individuals}
+    names = [(entry, name) for entry, name, _ in sanctions.names() if entry in years]
+    index = screening.Screening(names)
+    rng = random.Random(PEOPLE_SEED)
+    hit_people, open_people = 0, 0
+    for name in people:
+        born = 1940 + rng.randrange(61)
+        hits = index.screen(name)
+        still_open = [hit for hit in hits if not years[hit.entry] or any(abs(year - born) <= BIRTH_YEAR_TOLERANCE for year in years[hit.entry])]
+        hit_people += bool(hits)
+        open_people += bool(still_open)
+    print(
+        f"\nas the screening job: {len(people):,} people against {len(names):,} names of {len(individuals):,} listed individuals at {screening.THRESHOLD}: "
+        f"{1000 * hit_people / len(people):.1f} per 1,000 hit by name, {1000 * open_people / len(people):.1f} per 1,000 left open after the birth-year check"
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@ started=$(date +%s)
 # - social posts: the generated days, the first half as X posts (twarc2's JSON Lines, English), the rest
 #   as Weibo statuses (Chinese);
 # - bank payments: the generated days, with laundering typologies and look-alikes embedded;
+# - bank accounts (KYC): for each generated day, the records of the accounts in its payments, some holders
+#   named after listed people;
+# - the sanctions list: OFAC's SDN sample (tests/data/ofac_sdn) as the first day's pull;
 # - DSNY waste tonnage (monthly): the three months up to the last day's, the first with a year of history.
 first_day=2022-05-01
 demo_days="${CITYLAKE_DEMO_DAYS:-7}"
@@ -39,6 +42,9 @@ citylake generate chicago_crimes "$second_half" "$last_day" --rows "$rows" --sha
 citylake generate social_posts "$first_day" "$half_day" --rows "$rows" --shape twarc2
 citylake generate social_posts "$second_half" "$last_day" --rows "$rows" --shape weibo
 citylake generate bank_payments "$generated_from" "$last_day" --rows "$rows"
+citylake generate bank_accounts "$generated_from" "$last_day" --rows "$rows"
+mkdir -p "$CITYLAKE_INBOX_ROOT/ofac_sdn/$first_day"
+cp tests/data/ofac_sdn/sdn.csv tests/data/ofac_sdn/alt.csv tests/data/ofac_sdn/add.csv "$CITYLAKE_INBOX_ROOT/ofac_sdn/$first_day/"
 citylake generate nyc_dsny_waste "$first_month" "$last_month" --rows 59
 
 infra/airflow.sh start
@@ -47,7 +53,8 @@ status=0
 # engine (its FAIR scheduler interleaves their Spark jobs); each DAG still runs one day at a time.
 # The products are scheduled on their inputs' Assets and rebuild from all of them: city_themes is
 # unpaused before the last backfill (waste), so its runs follow that one's rather than every daily run;
-# city_issue_priority (311 and social posts, both done by then) is unpaused and run once.
+# city_issue_priority (311 and social posts, both done by then) and sanctions_screening (accounts and the
+# list) are unpaused and run once; account_risk follows screening's hits (its Asset).
 # Their backfills are created a few seconds apart: SQLite, the embedded metadata DB, refuses concurrent
 # creations (the CLI retries a busy database too).
 pids=()
@@ -60,12 +67,18 @@ sleep 10
 citylake backfill social_posts_daily "$first_day" "$last_day" --timeout "$wait_seconds" & pids+=($!)
 sleep 10
 citylake backfill payments_daily "$generated_from" "$last_day" --timeout "$wait_seconds" & pids+=($!)
+sleep 10
+citylake backfill accounts_daily "$generated_from" "$last_day" --timeout "$wait_seconds" & pids+=($!)
+sleep 10
+citylake backfill sanctions_list_daily "$first_day" "$first_day" --timeout "$wait_seconds" & pids+=($!)
 for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
-citylake unpause city_themes city_issue_priority || status=$?
-citylake trigger city_issue_priority || status=$?
+citylake unpause city_themes city_issue_priority sanctions_screening account_risk || status=$?
+citylake trigger city_issue_priority sanctions_screening || status=$?
 citylake backfill waste_monthly "$first_month" "$last_month" --timeout "$wait_seconds" || status=$?
 citylake wait city_themes --timeout "$wait_seconds" || status=$?
 citylake wait city_issue_priority --timeout "$wait_seconds" || status=$?
+citylake wait sanctions_screening --timeout "$wait_seconds" || status=$?
+citylake wait account_risk --timeout "$wait_seconds" || status=$?
 citylake summary 2>/dev/null || status=$?
 
 echo

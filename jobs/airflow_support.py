@@ -112,57 +112,80 @@ def table_asset(table_name: str):
     return Asset(name=table_name, uri=f"citylake://{zone}/{table}", group=zone)
 
 
-def source_dag(ingestion):
-    """A declared source's DAG: ``land`` (copy the day's deliveries into the landing zone, no Spark), then
-    one Spark application from bronze to gold, which emits its silver and gold tables' Assets (products
-    may be built on either).
+def land_task(delivery_columns: str):
+    """The ``land`` sensor of a DAG fed by deliveries (``delivery_columns``: the module, without Spark, that
+    names what a delivery must hold): wait for the day's files, then copy them, unchanged, into the landing
+    zone and the manifest.
 
-    ``ingestion``: its ``jobs.declarations.Ingestion``. One run covers one logical date (the cron's data
-    interval, UTC); ``max_active_runs=1`` because silver MERGEs build on earlier days.
+    Feeds arrive late in the day: until the files are in the inbox the task reschedules itself (holding no
+    worker slot); past the deadline it fails, and the failure callback files the alert.
     """
+    from airflow.sdk import task
+
+    @task.sensor(mode="reschedule", poke_interval=DELIVERY_POKE_SECONDS, timeout=DELIVERY_DEADLINE_SECONDS)
+    def land(ds: str | None = None):
+        """Wait for the day's delivery, then copy its files, unchanged, into the landing zone and the manifest."""
+        import importlib
+
+        from airflow.sdk import PokeReturnValue
+
+        from jobs.landing import NoDelivery, land_deliveries
+
+        columns = importlib.import_module(delivery_columns)
+        try:
+            landed = land_deliveries(columns.SOURCE, ds, columns.REQUIRED_COLUMNS)
+        except NoDelivery as waiting:
+            log.info("%s; looking again in %d s", waiting, DELIVERY_POKE_SECONDS)
+            return PokeReturnValue(is_done=False)
+        return PokeReturnValue(is_done=True, xcom_value=landed)
+
+    return land()
+
+
+def delivery_dag(pipeline, zone_tags: list[str]):
+    """The DAG of a declared ingestion or snapshot, fed by deliveries on its cron: one run per logical date,
+    one at a time (silver MERGEs build on earlier days; a list replaces the one before it, in order)."""
     import pendulum
-    from airflow.sdk import DAG, CronDataIntervalTimetable, task
+    from airflow.sdk import DAG, CronDataIntervalTimetable
 
     from jobs.declarations import registry
 
-    source_columns = ingestion.delivery_columns
-    with DAG(
-        dag_id=ingestion.dag_id,
-        doc_md=registry().doc(ingestion),
+    return DAG(
+        dag_id=pipeline.dag_id,
+        doc_md=registry().doc(pipeline),
         # A run covers one interval of data and starts once it is over; its logical date ({{ ds }}) is the interval's start.
-        schedule=CronDataIntervalTimetable(ingestion.schedule, timezone="UTC"),
-        start_date=pendulum.parse(ingestion.start_date, tz="UTC"),
+        schedule=CronDataIntervalTimetable(pipeline.schedule, timezone="UTC"),
+        start_date=pendulum.parse(pipeline.start_date, tz="UTC"),
         catchup=False,
         max_active_runs=1,
-        default_args=default_args(owner=ingestion.owner),
-        tags=[*ingestion.tags, "landing", "bronze", "silver", "gold"],
-    ) as dag:
+        default_args=default_args(owner=pipeline.owner),
+        tags=[*pipeline.tags, *zone_tags],
+    )
 
-        @task.sensor(mode="reschedule", poke_interval=DELIVERY_POKE_SECONDS, timeout=DELIVERY_DEADLINE_SECONDS)
-        def land(ds: str | None = None):
-            """Wait for the day's delivery, then copy its files, unchanged, into the landing zone and the manifest.
 
-            Feeds arrive late in the day: until the files are in the inbox the task reschedules itself
-            (holding no worker slot); past the deadline it fails, and the failure callback files the alert.
-            """
-            import importlib
+def source_dag(ingestion):
+    """A declared source's DAG: ``land`` (copy the day's deliveries into the landing zone, no Spark), then
+    one Spark application from bronze to gold, which emits its tables' Assets (products may be built on
+    any of them; one that reads bronze keys what it writes, see jobs/products.py).
 
-            from airflow.sdk import PokeReturnValue
-
-            from jobs.landing import NoDelivery, land_deliveries
-
-            columns = importlib.import_module(source_columns)
-            try:
-                landed = land_deliveries(columns.SOURCE, ds, columns.REQUIRED_COLUMNS)
-            except NoDelivery as waiting:
-                log.info("%s; looking again in %d s", waiting, DELIVERY_POKE_SECONDS)
-                return PokeReturnValue(is_done=False)
-            return PokeReturnValue(is_done=True, xcom_value=landed)
-
+    ``ingestion``: its ``jobs.declarations.Ingestion``.
+    """
+    with delivery_dag(ingestion, ["landing", "bronze", "silver", "gold"]) as dag:
         bronze_to_gold = spark_job_task(
-            "bronze_to_gold", ingestion.job, "--logical-date", "{{ ds }}", pool=ingestion.pool, outlets=[table_asset(table) for table in (ingestion.silver, *ingestion.gold)]
+            "bronze_to_gold", ingestion.job, "--logical-date", "{{ ds }}", pool=ingestion.pool,
+            outlets=[table_asset(table) for table in (ingestion.bronze, ingestion.silver, *ingestion.gold)],
         )
-        land() >> bronze_to_gold
+        land_task(ingestion.delivery_columns) >> bronze_to_gold
+    return dag
+
+
+def snapshot_dag(snapshot):
+    """A declared snapshot's DAG: ``land`` the day's list (no Spark), then one Spark task that publishes it
+    as a new version of its tables when it changed (jobs/snapshots.py) and emits their Assets.
+    """
+    with delivery_dag(snapshot, ["landing", "silver", "snapshot"]) as dag:
+        publish = spark_job_task("publish_list", snapshot.job, "--logical-date", "{{ ds }}", pool=snapshot.pool, outlets=[table_asset(table) for table in snapshot.outputs])
+        land_task(snapshot.delivery_columns) >> publish
     return dag
 
 

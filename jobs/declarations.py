@@ -3,8 +3,9 @@
 Each domain folder (``jobs/<domain>/declarations.yaml``) declares, once, every table it writes: zone,
 owner, description, columns with type, classification and treatment, key, partitioning, the purposes
 it serves, retention, whether BI may see it and what maintenance clusters it by; and how the domain
-runs: an *ingestion* (landed files -> bronze -> silver -> gold, one DAG per source) or *products* (gold
-tables computed from several other tables, with their own refresh rule). The lake's own tables (audit,
+runs: an *ingestion* (landed files -> bronze -> silver -> gold, one DAG per source), a *snapshot* (a
+reference list delivered whole, each delivery a new version of its tables) or *products* (gold tables
+computed from several other tables, with their own refresh rule). The lake's own tables (audit,
 the landing manifest) are declared in ``jobs/lake_tables/``.
 
 Everything that needs a table's facts asks this registry: the DAG factory, the job runner, the gates,
@@ -197,10 +198,36 @@ class Product:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """A reference list delivered whole (a sanctions list): each delivery that passes its checks replaces
+    the output tables as a new Delta version, so which list was in force at any time stays answerable; a
+    delivery that fails them leaves the list in force."""
+
+    source: str  # the landing and manifest name
+    domain: str
+    owner: str
+    dag_id: str
+    job: str
+    job_module: str
+    delivery_columns: str  # module without Spark naming the files and columns a delivery must hold
+    schedule: str  # cron, UTC: when a new list is looked for
+    start_date: str
+    tags: tuple[str, ...]
+    doc_md: str
+    outputs: tuple[str, ...]
+    pool: str | None = None
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return self.outputs
+
+
+@dataclass(frozen=True)
 class Registry:
     tables: dict[str, Table]
     ingestions: dict[str, Ingestion] = field(default_factory=dict)  # by source
     products: dict[str, Product] = field(default_factory=dict)  # by name
+    snapshots: dict[str, Snapshot] = field(default_factory=dict)  # by source
 
     def table(self, name: str) -> Table:
         try:
@@ -215,15 +242,15 @@ class Registry:
             raise KeyError(f"unknown source {source!r}; declared: {sorted(self.ingestions)}") from None
 
     @property
-    def pipelines(self) -> list[Ingestion | Product]:
-        """Everything that has a DAG and a job, ingestions first."""
-        return [*self.ingestions.values(), *self.products.values()]
+    def pipelines(self) -> list[Ingestion | Snapshot | Product]:
+        """Everything that has a DAG and a job, ingestions first, products last."""
+        return [*self.ingestions.values(), *self.snapshots.values(), *self.products.values()]
 
     def jobs(self) -> dict[str, str]:
         """jobs/run.py's job names -> the module whose ``main`` runs it."""
         return {pipeline.job: pipeline.job_module for pipeline in self.pipelines}
 
-    def writer_of(self, table_name: str) -> Ingestion | Product:
+    def writer_of(self, table_name: str) -> Ingestion | Snapshot | Product:
         for pipeline in self.pipelines:
             if table_name in pipeline.tables:
                 return pipeline
@@ -258,7 +285,7 @@ class Registry:
         """Tables maintenance compacts and Z-orders (declared ``cluster_by``)."""
         return [table for table in self.tables.values() if table.cluster_by]
 
-    def doc(self, pipeline: Ingestion | Product) -> str:
+    def doc(self, pipeline: Ingestion | Snapshot | Product) -> str:
         """The DAG's ``doc_md``, kept as a Markdown file in the domain folder (its job module's package)."""
         return resources.files(pipeline.job_module.rpartition(".")[0]).joinpath(pipeline.doc_md).read_text(encoding="utf-8")
 
@@ -319,8 +346,8 @@ def _check_policy(origin: str, table: Table) -> None:
             raise DeclarationError(f"{origin}: {table.name}.{column.name}: a dropped column is not in the table; remove it")
 
 
-def parse(domain: str, text: str, origin: str | None = None) -> tuple[list[Table], list[Ingestion], list[Product]]:
-    """One domain's declarations file -> its tables, ingestion (at most one) and products."""
+def parse(domain: str, text: str, origin: str | None = None) -> tuple[list[Table], list[Ingestion], list[Product], list[Snapshot]]:
+    """One domain's declarations file -> its tables, ingestions, products and snapshots."""
     origin = origin or f"jobs/{domain}/{DECLARATIONS_FILE}"
     try:
         # libyaml's loader where the wheel has it: DAG parsing reads every declaration.
@@ -352,14 +379,23 @@ def parse(domain: str, text: str, origin: str | None = None) -> tuple[list[Table
             ))
         except KeyError as error:
             raise DeclarationError(f"{origin}: product lacks {error.args[0]!r}") from None
-    return tables, ingestions, products
+    snapshots = []
+    for raw in document.get("snapshots") or ():
+        try:
+            snapshots.append(Snapshot(
+                domain=domain, owner=owner, outputs=_tuple(raw.get("outputs")), tags=_tuple(raw.get("tags")), pool=raw.get("pool"),
+                **{key: str(raw[key]) for key in ("source", "dag_id", "job", "job_module", "delivery_columns", "schedule", "start_date", "doc_md")},
+            ))
+        except KeyError as error:
+            raise DeclarationError(f"{origin}: snapshot lacks {error.args[0]!r}") from None
+    return tables, ingestions, products, snapshots
 
 
 def build(documents: dict[str, str]) -> Registry:
     """A registry from ``{domain: declarations text}``, with every cross-reference checked."""
-    tables, ingestions, products = {}, {}, {}
+    tables, ingestions, products, snapshots = {}, {}, {}, {}
     for domain, text in sorted(documents.items()):
-        domain_tables, domain_ingestions, domain_products = parse(domain, text)
+        domain_tables, domain_ingestions, domain_products, domain_snapshots = parse(domain, text)
         for table in domain_tables:
             if table.name in tables:
                 raise DeclarationError(f"{table.name} is declared twice: in jobs/{tables[table.name].domain} and jobs/{domain}")
@@ -368,7 +404,9 @@ def build(documents: dict[str, str]) -> Registry:
             ingestions[ingestion.source] = ingestion
         for product in domain_products:
             products[product.name] = product
-    registry = Registry(tables, ingestions, products)
+        for snapshot in domain_snapshots:
+            snapshots[snapshot.source] = snapshot
+    registry = Registry(tables, ingestions, products, snapshots)
     _check_references(registry)
     return registry
 
@@ -392,6 +430,10 @@ def _check_references(registry: Registry) -> None:
         for name in product.outputs:
             if registry.tables[name].zone != "gold":
                 raise DeclarationError(f"product {product.name}: output {name!r} is not a gold table")
+    for snapshot in registry.snapshots.values():
+        for name in snapshot.outputs:
+            if name not in registry.tables or registry.tables[name].zone != "silver":
+                raise DeclarationError(f"snapshot {snapshot.source}: output {name!r} is not a declared silver table")
     seen: dict[str, str] = {}
     for pipeline in registry.pipelines:
         for name in pipeline.tables:

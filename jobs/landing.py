@@ -47,11 +47,19 @@ class DeliveryColumns:
     ``layouts`` are each spelling's full known header: a delivered column outside it, or a known
     column that stopped coming, is schema drift (reported, not an error); columns matching
     ``expected_extra`` come and go by design and are not drift.
+
+    ``headerless``: files of a legacy fixed layout that have no header row (the OFAC SDN CSV files), by
+    file name, with their columns by position: such a file must have exactly that many fields on every
+    line. A source with no ``spellings`` accepts only those files.
     """
 
     spellings: tuple[tuple[str, ...], ...]
     layouts: tuple[tuple[str, ...], ...] = ()
     expected_extra: str | None = None
+    headerless: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def headerless_layout(self, file_name: str) -> tuple[str, ...] | None:
+        return dict(self.headerless).get(file_name.lower())
 
     def missing(self, header: Sequence[str], omits_nulls: bool = False) -> list[str]:
         """``[]`` when ``header`` holds one spelling whole, else what the closest spelling lacks.
@@ -128,6 +136,23 @@ def _csv_columns_and_rows(path: Path) -> tuple[list[str], int]:
         if header is None:
             raise LandingError(f"{path}: file is empty (no header row)")
         return header, sum(1 for _ in reader)
+
+
+# MS-DOS's end-of-file mark, which legacy exports (the OFAC SDN files) still put after their last line.
+DOS_END_OF_FILE = "\x1a"
+
+
+def _headerless_columns_and_rows(path: Path, layout: tuple[str, ...]) -> tuple[list[str], int]:
+    """A legacy file without a header: every line must have the layout's number of fields."""
+    rows = 0
+    with _open_text(path) as text:
+        for line, fields in enumerate(csv.reader(_without_nul(path, text)), start=1):
+            if not fields or fields == [DOS_END_OF_FILE]:
+                continue
+            if len(fields) != len(layout):
+                raise LandingError(f"{path} line {line}: {len(fields)} fields, its declared layout has {len(layout)} ({', '.join(layout)})")
+            rows += 1
+    return list(layout), rows
 
 
 def _without_nul(path: Path, lines):
@@ -221,7 +246,10 @@ def inspect_delivery(path: Path, required: DeliveryColumns) -> tuple[int, str, i
         raise LandingError(f"{path}: file is empty (0 bytes)")
     try:
         sha256 = sha256_of(path)
-        columns, rows = _READERS[f".{delivery_format(path)}"](path)
+        layout = required.headerless_layout(path.name)
+        if layout is None and not required.spellings:
+            raise LandingError(f"{path}: not a file of this source: it delivers only {sorted(dict(required.headerless))}")
+        columns, rows = _headerless_columns_and_rows(path, layout) if layout else _READERS[f".{delivery_format(path)}"](path)
     except LandingError:
         raise
     except UnicodeDecodeError as error:
@@ -237,11 +265,11 @@ def inspect_delivery(path: Path, required: DeliveryColumns) -> tuple[int, str, i
     if repeated:
         # Spark (case-insensitive by default) would rename them, and which delivered field is which would be lost.
         raise LandingError(f"{path}: header repeats column name(s) {repeated}")
-    missing = required.missing(columns, omits_nulls=omits_nulls(path))
+    missing = [] if layout else required.missing(columns, omits_nulls=omits_nulls(path))
     if missing:
         raise LandingError(f"{path}: header lacks required column(s) {missing}")
     if rows == 0:
-        raise LandingError(f"{path}: file has a header but no data rows")
+        raise LandingError(f"{path}: file has no data rows" if layout else f"{path}: file has a header but no data rows")
     return path.stat().st_size, sha256, rows, columns
 
 

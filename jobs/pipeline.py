@@ -105,7 +105,7 @@ class Source:
     to_silver: Callable[[DataFrame], DataFrame]
     # MERGE condition under which a delivered row replaces the stored one (None: always)
     silver_update_when: str | None
-    gold: Gold
+    gold: Gold | None  # None: a source whose silver is an input of products only (no gold of its own)
 
     @property
     def name(self) -> str:
@@ -132,8 +132,11 @@ class Source:
 def declared_source(source: str, **code) -> Source:
     """A source from its declaration and the code that fills its tables (see ``Source``)."""
     declared = declarations.registry().ingestion(source)
-    (gold_table,) = declared.gold  # a source refreshes one gold table by period; products take several inputs
-    code["gold"] = dataclasses.replace(code["gold"], target=declarations.registry().table(gold_table))
+    if declared.gold:
+        (gold_table,) = declared.gold  # a source refreshes one gold table by period; products take several inputs
+        code["gold"] = dataclasses.replace(code["gold"], target=declarations.registry().table(gold_table))
+    elif code.get("gold") is not None:
+        raise declarations.DeclarationError(f"ingestion {source}: the job gives a gold transform but the declaration names no gold table")
     return Source(declared=declared, columns=importlib.import_module(declared.delivery_columns).REQUIRED_COLUMNS, **code)
 
 
@@ -348,6 +351,8 @@ def publish_gold(
 ) -> None:
     """Recompute the source's gold for the periods the batches touched (see ``Gold``), through its gate."""
     gold = source.gold
+    if gold is None:
+        return
     span = period_span(silver_batches, gold.touched)
     if span is None:
         return

@@ -5,6 +5,10 @@ scheduled on their Assets. Its module gives only the transform (``build``: the i
 name -> the output's rows, or None when there is nothing to build from yet); this runner does the rest
 the same way for every product. Refresh ``rebuild``: each run replaces the whole output, so a rerun
 gives the same table.
+
+A product may read a restricted table (bronze: sanctions screening needs the holders' names in clear). Its
+build then runs in the restricted zone, and this runner keys every column the output declares
+``pseudonymise`` before anything is staged or written: what leaves holds only pseudonyms.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Callable
 
 from pyspark.sql import DataFrame, SparkSession
 
-from jobs import alerts, audit, declarations, lake, pipeline, publish, report
+from jobs import alerts, audit, declarations, lake, pipeline, pseudonyms, publish, report
 from jobs.audit import RunContext
 from jobs.settings import Settings
 
@@ -25,15 +29,21 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, produc
     """Rebuild the product's output from the inputs that exist, through its gate; the run's report in any case."""
     if product.refresh != "rebuild":
         raise NotImplementedError(f"{product.name}: refresh {product.refresh!r}; products are rebuilt whole for now")
-    (target,) = (declarations.registry().table(name) for name in product.outputs)
+    lake_tables = declarations.registry()
+    (target,) = (lake_tables.table(name) for name in product.outputs)
     alerts.file_alerts(spark, settings)
+    reads_clear = any(lake_tables.table(name).restricted for name in product.inputs)
+    # Before any work: a missing, short or silently changed key stops the run here.
+    key = pseudonyms.checked_key(spark, settings, run_context.run_id) if reads_clear and target.pseudonym_columns else None
     trail = None
     try:
-        addresses = {name: declarations.registry().table(name).address for name in product.inputs}
+        addresses = {name: lake_tables.table(name).address for name in product.inputs}
         present = {name: lake.read_table(spark, settings, *address) for name, address in addresses.items() if lake.table_exists(spark, settings, *address)}
         rows = build(present)
         if rows is None:
             return
+        if key is not None:
+            rows = pseudonyms.pseudonymise(rows, target, key, target.pseudonym_columns)
         with audit.recording(spark, settings, run_context) as trail:
             publish.write_audit_publish(
                 spark, settings, run_context, target, rows, f"{product.name}-{run_context.logical_date}", expectations_dir,

@@ -178,14 +178,17 @@ def _keyed(frame, columns: tuple[str, ...], materials: tuple[bytes, ...], versio
     return frame.withColumns({name: each(F.col(name)) if name in lists else one(F.col(name).cast("string")) for name in columns}).withColumn(KEY_VERSION_COLUMN, F.lit(version))
 
 
-def pseudonymise(frame, table: Table, keys: PseudonymKeys):
+def pseudonymise(frame, table: Table, keys: PseudonymKeys, columns: tuple[str, ...] | None = None):
     """``frame`` with every column ``table`` declares ``pseudonymise`` replaced by its pseudonym, plus the key version.
 
-    NULL stays NULL. Columns keep their place; the key version is the table's last column.
+    NULL stays NULL. Columns keep their place; the key version is the table's last column. ``columns``:
+    which to key (default: what the table keys on the way in, ``Table.pseudonymised``; a product built
+    from restricted inputs keys all of its ``pseudonym_columns``).
     """
-    if not table.pseudonymised:
+    columns = table.pseudonymised if columns is None else columns
+    if not columns:
         return frame
-    return _keyed(frame, table.pseudonymised, keys.materials, keys.version)
+    return _keyed(frame, columns, keys.materials, keys.version)
 
 
 def _recorded(spark, settings: Settings) -> dict[int, str]:

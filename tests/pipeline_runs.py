@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 
 from jobs import pipeline
@@ -16,3 +17,11 @@ def land_and_run(spark, settings, source: pipeline.Source, dag_id: str, day: str
     for path in files:
         land_file(settings, source.name, day, path, source.columns)
     pipeline.run(spark, settings, RunContext(run_id, dag_id, "bronze_to_gold", day), source, EXPECTATIONS)
+
+
+def bronze_rows(spark, columns: tuple[str, ...], rows: list[dict], source: str, file_name: str):
+    """Delivered rows as bronze holds them: every delivered column a string, plus the lineage columns
+    (delivered for 2022-05-02), for row-rule tests that need no Delta."""
+    data = [(*[row.get(name) for name in columns], None, file_name, f"{source}-test", datetime(2022, 5, 3), date(2022, 5, 2)) for row in rows]
+    ddl = ", ".join(f"`{name}` string" for name in columns) + ", _corrupt_record string, _source_file string, _batch_id string, _ingested_at timestamp, _logical_date date"
+    return spark.createDataFrame(data, ddl)

@@ -149,3 +149,13 @@ def test_the_generators_typologies_are_found_and_its_look_alikes_raise_no_alert(
     # Same input, same alerts.
     again = aml.aml_alerts(spark.createDataFrame(typed, SCHEMA)).collect()
     assert sorted(map(repr, again)) == sorted(map(repr, fired))
+
+
+def test_the_deployment_picks_its_profile_by_name(monkeypatch):
+    monkeypatch.delenv(aml.PROFILE_VARIABLE, raising=False)
+    assert aml.profile() is aml.DEFAULT
+    monkeypatch.setenv(aml.PROFILE_VARIABLE, "amlsim")
+    assert aml.profile() is aml.AMLSIM
+    monkeypatch.setenv(aml.PROFILE_VARIABLE, "strict")
+    with pytest.raises(ValueError, match="CITYLAKE_AML_PROFILE must be one of"):
+        aml.profile()

@@ -13,7 +13,10 @@ import pytest
 from jobs.settings import PROJECT_ROOT
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
-EXPECTED_DAG_IDS = {"nyc311_daily", "taxi_daily", "waste_monthly", "crimes_daily", "social_posts_daily", "payments_daily", "city_themes", "city_issue_priority", "lake_maintenance"}
+EXPECTED_DAG_IDS = {
+    "nyc311_daily", "taxi_daily", "waste_monthly", "crimes_daily", "social_posts_daily", "payments_daily", "accounts_daily", "sanctions_list_daily",
+    "city_themes", "city_issue_priority", "sanctions_screening", "account_risk", "lake_maintenance",
+}
 SOURCE_DAGS = {
     "nyc311_daily": "gold.service_requests_daily",
     "taxi_daily": "gold.mobility_daily",
@@ -21,6 +24,7 @@ SOURCE_DAGS = {
     "crimes_daily": "gold.incident_hotspots_weekly",
     "social_posts_daily": "gold.public_opinion_daily",
     "payments_daily": "gold.aml_alerts",
+    "accounts_daily": None,  # its silver feeds products only
 }
 # Parsing the whole folder in a fresh interpreter, Airflow's import included, must stay cheap.
 MAX_PARSE_SECONDS = 10.0
@@ -62,14 +66,25 @@ def test_spark_tasks_run_on_the_engine_and_take_the_logical_date_from_the_templa
 
 
 @pytest.mark.parametrize("dag_id", sorted(SOURCE_DAGS))
-def test_every_source_dag_lands_then_runs_one_spark_job_that_emits_its_silver_and_gold_assets(dagbag, dag_id):
+def test_every_source_dag_lands_then_runs_one_spark_job_that_emits_its_tables_assets(dagbag, dag_id):
     from jobs.declarations import registry
 
     dag = dagbag.dags[dag_id]
-    silver = next(ingestion.silver for ingestion in registry().ingestions.values() if ingestion.dag_id == dag_id)
+    ingestion = next(ingestion for ingestion in registry().ingestions.values() if ingestion.dag_id == dag_id)
     assert [task.task_id for task in dag.topological_sort()] == ["land", "bronze_to_gold"]
-    assert [outlet.name for outlet in dag.get_task("bronze_to_gold").outlets] == [silver, SOURCE_DAGS[dag_id]]
+    # Bronze too: a product may read it in the restricted zone (sanctions screening reads the holders' names).
+    expected = [ingestion.bronze, ingestion.silver, *([SOURCE_DAGS[dag_id]] if SOURCE_DAGS[dag_id] else [])]
+    assert [outlet.name for outlet in dag.get_task("bronze_to_gold").outlets] == expected
     assert dag.max_active_runs == 1
+
+
+def test_the_sanctions_list_lands_then_publishes_and_screening_runs_on_the_accounts_or_the_list_changing(dagbag):
+    snapshot = dagbag.dags["sanctions_list_daily"]
+    assert [task.task_id for task in snapshot.topological_sort()] == ["land", "publish_list"]
+    assert [outlet.name for outlet in snapshot.get_task("publish_list").outlets] == ["silver.sanctions_entries"]
+    assert snapshot.max_active_runs == 1
+    schedule = dagbag.dags["sanctions_screening"].timetable.asset_condition
+    assert {asset.name for asset in schedule.objects} == {"bronze.bank_accounts", "silver.sanctions_entries"}
 
 
 def test_city_themes_is_scheduled_on_every_gold_table_it_stacks(dagbag):
@@ -78,7 +93,7 @@ def test_city_themes_is_scheduled_on_every_gold_table_it_stacks(dagbag):
     stacked = {contribution.table for contribution in CONTRIBUTIONS}
     schedule = dagbag.dags["city_themes"].timetable.asset_condition
     # Every city and social source's gold; AML alerts measure no city service.
-    assert {asset.name for asset in schedule.objects} == stacked == set(SOURCE_DAGS.values()) - {"gold.aml_alerts"}
+    assert {asset.name for asset in schedule.objects} == stacked == set(SOURCE_DAGS.values()) - {"gold.aml_alerts", None}
 
 
 def test_every_declared_source_and_product_has_its_dag_and_every_dag_is_declared(dagbag):
@@ -92,7 +107,7 @@ def test_every_declared_source_and_product_has_its_dag_and_every_dag_is_declared
         assert {task.owner for task in dag.tasks} == {pipeline.owner}
         spark_task = dag.topological_sort()[-1]
         assert spark_task.op_args[0] == pipeline.job
-        assert {outlet.name for outlet in spark_task.outlets} == set((pipeline.silver, *pipeline.gold) if hasattr(pipeline, "gold") else pipeline.outputs)
+        assert {outlet.name for outlet in spark_task.outlets} == set((pipeline.bronze, pipeline.silver, *pipeline.gold) if hasattr(pipeline, "gold") else pipeline.outputs)
 
 
 def test_maintenance_optimizes_every_clustered_table_in_its_writers_pool(dagbag):

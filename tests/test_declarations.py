@@ -42,7 +42,7 @@ def test_past_the_restricted_zones_an_identifier_or_a_precise_location_is_never_
     with pytest.raises(DeclarationError, match=rf"silver\.people\.person_id: a {classification} may leave the restricted zones only"):
         declarations.parse("tests", text)
     # The same column may be kept as delivered in a restricted zone.
-    (bronze,), _, _ = declarations.parse("tests", text.replace("silver.people", "bronze.people"))
+    (bronze,), *_ = declarations.parse("tests", text.replace("silver.people", "bronze.people"))
     assert bronze.restricted
 
 
@@ -53,7 +53,7 @@ def test_a_restricted_zone_can_never_be_declared_for_bi():
 
 
 def test_a_silver_table_with_pseudonyms_gets_the_key_version_column():
-    (table,), _, _ = declarations.parse("tests", one_table("      - {name: person_id, type: string, classification: direct_identifier, treatment: pseudonymise}\n"))
+    (table,), *_ = declarations.parse("tests", one_table("      - {name: person_id, type: string, classification: direct_identifier, treatment: pseudonymise}\n"))
     assert table.pseudonymised == ("person_id",)
     assert table.column_names == ["person_id", declarations.KEY_VERSION_COLUMN]
 

@@ -33,14 +33,6 @@ EXPECTED_RULE = {
 ALERTED_AS = {pattern: pattern for pattern in ("structuring", "fan_in", "fan_out", "cycle", "rapid_pass_through", "scatter_gather", "high_risk_jurisdiction")}
 
 
-def bronze_rows(spark, rows: list[dict], file_name: str = "payments.csv"):
-    """Rows as bronze holds them: every delivered column a string, plus the lineage columns."""
-    columns = list(raw.COLUMNS)
-    data = [(*[row.get(name) for name in columns], None, file_name, "bank_payments-test", datetime(2022, 5, 3), date(2022, 5, 2)) for row in rows]
-    ddl = ", ".join(f"`{name}` string" for name in columns) + ", _corrupt_record string, _source_file string, _batch_id string, _ingested_at timestamp, _logical_date date"
-    return spark.createDataFrame(data, ddl)
-
-
 def good(transaction_id: str, **changes) -> dict:
     row = {
         "transaction_id": transaction_id, "timestamp": "2022-05-02T10:15:00-05:00", "from_account": "AC0000000001", "to_account": "AC0000000002",
@@ -60,7 +52,7 @@ def test_each_bad_payment_is_quarantined_with_its_rule_and_near_misses_are_publi
         good("negative", amount="-10.00"), good("unknown-currency", currency="XQZ"), good("self", to_account="AC0000000001"),
         good("before-rates", timestamp="2019-12-31T10:00:00-05:00"),  # no rate that day: never converted at a guess
     ]
-    published, quarantined = payments.split_by_row_rules(payments.typed_payments(bronze_rows(spark, rows)))
+    published, quarantined = payments.split_by_row_rules(payments.typed_payments(pipeline_runs.bronze_rows(spark, raw.COLUMNS, rows, raw.SOURCE, "payments.csv")))
     assert sorted(row.transaction_id for row in published.collect()) == ["ok-1", "ok-eur", "ok-offset", "ok-zulu", "twice"]
     got = Counter((row.transaction_id, row.rule_id) for row in quarantined.collect())
     assert got == Counter({

@@ -210,7 +210,7 @@ from jobs.spark_config import build_session
 settings = load_settings()
 spark = build_session(settings, "key-leak-probe")
 key = pseudonyms.read_key(settings)
-(table,), _, _ = declarations.parse("probe", '''
+(table,), *_ = declarations.parse("probe", '''
 owner: probe
 tables:
   - name: silver.people

@@ -12,7 +12,7 @@ from jobs.audit import RunContext
 
 RUN = RunContext("scheduled__2022-05-02", "test_dag", "publish", "2022-05-02")
 # A table the test declares, as a domain would in its declarations.yaml.
-(TARGET,), _, _ = declarations.parse("tests", """
+(TARGET,), *_ = declarations.parse("tests", """
 owner: citylake-tests
 tables:
   - name: gold.counts

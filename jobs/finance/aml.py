@@ -39,6 +39,7 @@ the history window for ``sudden_change``; the caller gives each rule the payment
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import reduce
 
@@ -328,6 +329,19 @@ AMLSIM = Thresholds(
     character_history_days=149, character_min_payments=1, reciprocal_hours=149 * 24,
     rules=("cycle", "amount_out_of_character", "reciprocal_pair"),
 )
+
+
+# The deployments' profiles: ``CITYLAKE_AML_PROFILE`` picks one (every alert records the thresholds it ran with).
+PROFILES = {"bank": DEFAULT, "amlsim": AMLSIM}
+PROFILE_VARIABLE = "CITYLAKE_AML_PROFILE"
+
+
+def profile() -> Thresholds:
+    """The thresholds and rules of this deployment: ``CITYLAKE_AML_PROFILE`` (``bank`` unless set)."""
+    name = os.environ.get(PROFILE_VARIABLE, "bank")
+    if name not in PROFILES:
+        raise ValueError(f"{PROFILE_VARIABLE} must be one of {sorted(PROFILES)}, not {name!r}")
+    return PROFILES[name]
 
 
 def history_days(rule: str, thresholds: Thresholds = DEFAULT) -> int:

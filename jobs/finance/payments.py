@@ -113,16 +113,18 @@ def payment_transactions(published: DataFrame) -> DataFrame:
 RULE_REACH = timedelta(days=1)
 
 
-def alert_days_to_refresh(first: date, last: date, thresholds: aml.Thresholds = aml.DEFAULT) -> tuple[date, date]:
+def alert_days_to_refresh(first: date, last: date, thresholds: aml.Thresholds | None = None) -> tuple[date, date]:
     """The days whose alerts change when payments of ``first``..``last`` change: the day before, and the days
-    after as far as any rule's history reaches (days not delivered yet have no alerts to replace)."""
+    after as far as any rule's history reaches (days not delivered yet have no alerts to replace).
+    ``thresholds``: the deployment's profile (``aml.profile()``) unless given."""
+    thresholds = thresholds or aml.profile()
     reach_after = max(RULE_REACH, timedelta(days=max(aml.history_days(rule, thresholds) for rule in thresholds.rules)))
     return first - RULE_REACH, last + reach_after
 
 
-def aml_alerts(silver: DataFrame, first: date, last: date, thresholds: aml.Thresholds = aml.DEFAULT) -> DataFrame:
+def aml_alerts(silver: DataFrame, first: date, last: date, thresholds: aml.Thresholds | None = None) -> DataFrame:
     """Gold: the rules' alerts whose window starts from ``first`` to ``last`` (UTC days), each rule over silver
-    as far back as it reaches.
+    as far back as it reaches; ``thresholds``: the deployment's profile (``aml.profile()``) unless given.
 
     ``alert_id`` is the rule and its evidence, hashed: the same payments give the same id on every run.
     """
@@ -135,6 +137,7 @@ def aml_alerts(silver: DataFrame, first: date, last: date, thresholds: aml.Thres
             "channel", "counterparty_country", "merchant_category",
         )
 
+    thresholds = thresholds or aml.profile()
     found = [aml.RULES[rule](payments_from(aml.history_days(rule, thresholds)), thresholds) for rule in thresholds.rules]
     alerts = reduce(DataFrame.unionByName, found).where(F.to_date("window_start").between(F.lit(first), F.lit(last)))
     key_version = silver.where(F.col("booked_date").between(F.lit(first - RULE_REACH), F.lit(last + RULE_REACH))).agg(
