@@ -187,7 +187,7 @@ def test_screening_finds_the_customers_named_after_listed_people_and_writes_them
     assert pd.api.types.is_string_dtype(hits["account"]) and hits["account"].str.fullmatch("[0-9a-f]{64}").all()
 
 
-def test_account_risk_adds_its_parts_from_alerts_hits_and_payments_with_hit_counterparties(spark):
+def test_account_risk_adds_its_parts_from_alerts_open_hits_and_payments_with_hit_counterparties(spark):
     from decimal import Decimal
 
     from jobs.finance import risk
@@ -197,7 +197,10 @@ def test_account_risk_adds_its_parts_from_alerts_hits_and_payments_with_hit_coun
         [("a", day, "fan_out", 1.5, 1), ("a", day, "structuring", 1.1, 1), ("a", day, "fan_out", 2.0, 1), ("c", date(2022, 5, 3), "cycle", 1.0, 1)],
         "account string, alert_date date, rule_id string, score double, pseudonym_key_version int",
     )
-    hits = spark.createDataFrame([("b", 0.95, 12, 1), ("b", 0.91, 7, 1)], "account string, score double, ent_num int, pseudonym_key_version int")
+    hits = spark.createDataFrame(
+        [("b", 0.95, 12, "open", 1), ("b", 0.91, 7, "open", 1), ("b", 0.99, 3, "discounted", 1), ("d", 0.97, 5, "discounted", 1)],
+        "account string, score double, ent_num int, status string, pseudonym_key_version int",
+    )
     payments = spark.createDataFrame(
         [("a", "b", day, Decimal("100.00"), 1), ("a", "b", day, Decimal("50.00"), 1), ("c", "d", day, Decimal("10.00"), 1)],
         "from_account string, to_account string, booked_date date, amount_reporting decimal(18,2), pseudonym_key_version int",

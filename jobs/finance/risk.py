@@ -11,6 +11,8 @@ The score (0 to 100) adds three capped parts, each a column (weights in ``Weight
   with a sanctions hit, at most ``counterparty_cap``: the counterparties' names are screened as accounts of
   the bank (the payments extract carries no names).
 
+Only open hits count: a hit the birth year discounted (``gold.sanctions_hits.status``) raises no risk.
+
 A row exists for every account and day with an alert, or with a payment when the account or its
 counterparty has a hit. Pure DataFrame transforms: the product job (``jobs/finance/risk_job.py``) reads the
 tables and rebuilds the whole table.
@@ -48,7 +50,7 @@ def account_risk_daily(alerts: DataFrame, hits: DataFrame, payments: DataFrame, 
         F.max("score").alias("max_alert_score"),
         F.max(KEY_VERSION_COLUMN).alias("_alerts_key_version"),
     )
-    best_hit = hits.groupBy("account").agg(
+    best_hit = hits.where(F.col("status") == "open").groupBy("account").agg(
         F.max_by(F.struct("score", "ent_num"), F.struct("score", F.negative("ent_num"))).alias("_best"),
         F.max(KEY_VERSION_COLUMN).alias("_hits_key_version"),
     ).select("account", F.col("_best.score").alias("sanctions_score"), F.col("_best.ent_num").alias("sanctions_ent_num"), "_hits_key_version")

@@ -23,7 +23,7 @@ def build(tables: dict[str, DataFrame]) -> DataFrame | None:
         return None
     hits = tables.get(HITS)
     if hits is None:
-        hits = tables[ALERTS].sparkSession.createDataFrame([], "account string, score double, ent_num int, pseudonym_key_version int")
+        hits = tables[ALERTS].sparkSession.createDataFrame([], "account string, score double, ent_num int, status string, pseudonym_key_version int")
     return risk.account_risk_daily(tables[ALERTS], hits, tables[PAYMENTS])
 
 
