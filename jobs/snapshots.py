@@ -65,15 +65,15 @@ def in_force(spark: SparkSession, settings: Settings, table: declarations.Table)
 
 
 def run(spark: SparkSession, settings: Settings, run_context: RunContext, snapshot: declarations.Snapshot, read: Read, expectations_dir: Path) -> None:
-    """Publish the list as of the run's day when it is new (see the module docstring); the run's report in any case."""
+    """Publish the list of the run's day when it is new (see the module docstring), with the run's report (also
+    when its gate fails); a list that stays in force, or does not read, writes nothing."""
     alerts.file_alerts(spark, settings)
     day = run_context.logical_date
     entries = delivered_on(settings, snapshot.source, day)
     identity = snapshot_id(entries)
-    listed_on = day
     targets = [declarations.registry().table(name) for name in snapshot.outputs]
     current = in_force(spark, settings, targets[0])
-    if current and (current[0] == identity or current[1].isoformat() > listed_on):
+    if current and (current[0] == identity or current[1].isoformat() > day):
         log.info("%s: the list in force (%s of %s) stays: the list of %s is %s", snapshot.source, current[0], current[1], day,
                  "the same" if current[0] == identity else "older")
         return
@@ -86,10 +86,11 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, snapsh
     try:
         with audit.recording(spark, settings, run_context) as trail:
             for target in targets:
-                delivered = [column.name for column in target.columns if column.name not in (SNAPSHOT_ID, SNAPSHOT_DATE)]
-                as_tuples = [tuple(row[name] for name in delivered) for row in tables[target.name]]
-                rows = spark.createDataFrame(as_tuples, schema=_without_snapshot_columns(target)).withColumns(
-                    {SNAPSHOT_ID: F.lit(identity), SNAPSHOT_DATE: F.lit(date.fromisoformat(listed_on))}
+                delivered = [column for column in target.columns if column.name not in (SNAPSHOT_ID, SNAPSHOT_DATE)]
+                as_tuples = [tuple(row[column.name] for column in delivered) for row in tables[target.name]]
+                schema = ", ".join(f"`{column.name}` {column.type}" for column in delivered)
+                rows = spark.createDataFrame(as_tuples, schema=schema).withColumns(
+                    {SNAPSHOT_ID: F.lit(identity), SNAPSHOT_DATE: F.lit(date.fromisoformat(day))}
                 ).select(*target.column_names)
                 version = publish.write_audit_publish(
                     spark, settings, run_context, target, rows, f"{snapshot.source}-{identity}", expectations_dir,
@@ -97,13 +98,9 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, snapsh
                     [entry.file_name for entry in entries],
                     reconciliation={"rows_listed": len(tables[target.name])},
                 )
-                log.info("%s: the list of %s (%s) is in force as version %s", target.name, listed_on, identity, version)
+                log.info("%s: the list of %s (%s) is in force as version %s", target.name, day, identity, version)
     finally:
         report.write_report_logging_errors(spark, settings, run_context.dag_id, run_context.run_id, trail)
-
-
-def _without_snapshot_columns(table: declarations.Table) -> str:
-    return ", ".join(f"`{column.name}` {column.type}" for column in table.columns if column.name not in (SNAPSHOT_ID, SNAPSHOT_DATE))
 
 
 def main(source: str, read: Read, argv: list[str] | None = None, spark: SparkSession | None = None) -> None:

@@ -39,7 +39,7 @@ def typed_accounts(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] |
     """The delivered strings trimmed and typed; a date that does not parse is NULL beside its delivered text."""
 
     def delivered(name: str) -> Column:
-        return blank_to_null(F.trim(pick(bronze_batch, name)))
+        return blank_to_null(pick(bronze_batch, name))
 
     fields = {name: delivered(name) for name in raw.COLUMNS}
     metadata_columns = [name for name in bronze_batch.columns if name.startswith("_")]
@@ -49,7 +49,7 @@ def typed_accounts(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] |
         fields["account_id"].alias("account_id"),
         fields["customer_name"].alias("customer_name"),
         fields["date_of_birth"].alias("_date_of_birth_text"),
-        F.to_date(fields["date_of_birth"].try_cast("date")).alias("date_of_birth"),
+        fields["date_of_birth"].try_cast("date").alias("date_of_birth"),
         fields["national_id"].alias("national_id"),
         fields["phone"].alias("phone"),
         fields["address"].alias("address"),

@@ -126,19 +126,23 @@ def generate(
 
 
 @cache
-def listed_individuals(folder: Path = LIST_FOLDER) -> list[tuple[int, str]]:
-    """(ent_num, name) of every individual on the list in ``folder``."""
+def _listed_individual_entries(folder: Path) -> list[dict]:
+    """The individuals' entries of the list in ``folder``, read once per process."""
     from jobs.finance.ofac import read_list
 
-    return [(entry["ent_num"], entry["sdn_name"]) for entry in read_list(folder).entries if entry["sdn_type"] == "individual"]
+    return [entry for entry in read_list(folder).entries if entry["sdn_type"] == "individual"]
 
 
-@cache
+def listed_individuals(folder: Path = LIST_FOLDER) -> list[tuple[int, str]]:
+    """(ent_num, name) of every individual on the list in ``folder``."""
+    return [(entry["ent_num"], entry["sdn_name"]) for entry in _listed_individual_entries(folder)]
+
+
 def listed_birth_years(folder: Path = LIST_FOLDER) -> dict[int, list[int]]:
     """ent_num -> the birth years the list in ``folder`` gives its individuals."""
-    from jobs.finance.ofac import birth_years, read_list
+    from jobs.finance.ofac import birth_years
 
-    return {entry["ent_num"]: birth_years(entry["remarks"]) for entry in read_list(folder).entries if entry["sdn_type"] == "individual"}
+    return {entry["ent_num"]: birth_years(entry["remarks"]) for entry in _listed_individual_entries(folder)}
 
 
 def _add_defects(rows: list[dict], rng: random.Random, share: float) -> list[tuple[str, str]]:
