@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 TERMINAL_RUN_STATES = {"success", "failed"}
+BACKFILL_WAIT_SECONDS = 10  # between asks whether another backfill of the DAG has finished
 USAGE_ERROR = 2  # argparse's status for a bad command line; ours for any error the operator can act on
 
 
@@ -66,7 +67,8 @@ class AirflowApi:
             except urllib.error.HTTPError as error:
                 detail = error.read().decode()[:500]
                 # 503: the metadata DB was busy (SQLite, the embedded installation's, locks while the
-                # scheduler writes); nothing was done, so asking again is safe.
+                # scheduler writes); Airflow rolled back what it wrote, so asking again is safe (a backfill is
+                # the exception that backfill() deals with: its cleanup is best-effort).
                 if error.code == 503 and attempt < self.BUSY_RETRIES:
                     # Jittered: several clients that collided must not retry in step and collide again.
                     time.sleep(min(random.uniform(1.0, 3.0) * attempt, 15.0))
@@ -114,6 +116,10 @@ class AirflowApi:
         }
         return int(self._request("POST", "/api/v2/backfills", body)["id"])
 
+    def running_backfills(self, dag_id: str) -> list[dict]:
+        backfills = self._request("GET", f"/api/v2/backfills?dag_id={dag_id}&limit=100&order_by=-id")["backfills"]
+        return [backfill for backfill in backfills if backfill.get("completed_at") is None]
+
     def dag_runs(self, dag_id: str, from_date: str, to_date: str) -> list[dict]:
         query = f"logical_date_gte={from_date}T00:00:00Z&logical_date_lte={to_date}T23:59:59Z&limit=1000"
         return self._request("GET", f"/api/v2/dags/{dag_id}/dagRuns?{query}")["dag_runs"]
@@ -152,10 +158,10 @@ def backfill(api: AirflowApi, dag_id: str, from_date: str, to_date: str, timeout
     api.wait_for_dag(dag_id, timeout_seconds=120)
     # Created while the DAG may still be paused, then unpaused: the scheduler does not touch the DAG's
     # runs while the API writes them (SQLite, the embedded installation's DB, cannot take both at once).
-    backfill_id = api.create_backfill(dag_id, from_date, to_date)
+    deadline = time.monotonic() + timeout_seconds
+    backfill_id = _create_backfill_when_free(api, dag_id, from_date, to_date, deadline)
     api.unpause(dag_id)
     print(f"{dag_id}: backfill {backfill_id} of {from_date}..{to_date} created", flush=True)
-    deadline = time.monotonic() + timeout_seconds
     last_line = None
     while True:
         runs = [run for run in api.dag_runs(dag_id, from_date, to_date) if run.get("backfill_id") in (None, backfill_id)]
@@ -179,6 +185,32 @@ def backfill(api: AirflowApi, dag_id: str, from_date: str, to_date: str, timeout
             print(f"{dag_id}: not finished after {timeout_seconds:.0f} s", flush=True)
             return False
         time.sleep(3)
+
+
+def _create_backfill_when_free(api: AirflowApi, dag_id: str, from_date: str, to_date: str, deadline: float) -> int:
+    """Create the backfill once no other is running for the DAG: Airflow allows one at a time (HTTP 409).
+
+    The other may be an operator's, or one that Airflow committed before the metadata DB's lock made it answer
+    503 (its cleanup of the half-made backfill is best-effort, and the retry then meets it); the scheduler marks
+    such an orphan complete once its runs are done, or after two minutes when it has none.
+    """
+    said = None
+    while True:
+        try:
+            return api.create_backfill(dag_id, from_date, to_date)
+        except AirflowApiError as error:
+            if "HTTP 409" not in str(error) or time.monotonic() > deadline:
+                raise
+        # The other backfill's runs only run while the DAG is unpaused.
+        api.unpause(dag_id)
+        others = "; ".join(
+            f"{other['id']} of {other['from_date'][:10]}..{other['to_date'][:10]}" for other in api.running_backfills(dag_id)
+        )
+        message = f"{dag_id}: waiting for backfill {others or '(finishing)'} to finish: one at a time per DAG"
+        if message != said:
+            print(message, flush=True)
+            said = message
+        time.sleep(BACKFILL_WAIT_SECONDS)
 
 
 def unpause(api: AirflowApi, dag_ids: list[str]) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import os
 import subprocess
 import sys
+import threading
 
+from jobs import cli
 from jobs.settings import PROJECT_ROOT
 from tests.conftest import free_port
 
@@ -37,3 +41,61 @@ def test_a_bad_setting_names_the_variable_and_what_is_allowed():
 def test_the_traceback_is_there_when_asked_for():
     result = citylake("summary", "--traceback", CITYLAKE_LAKE_ROOT="ftp://x")
     assert result.returncode != 0 and "Traceback" in result.stderr and "SettingsError" in result.stderr
+
+
+class _OneBackfillAtATime(http.server.BaseHTTPRequestHandler):
+    """Airflow's answers when a backfill of the DAG is still running: 409 until it is marked complete.
+
+    The real case (CI, SQLite): a creation that answered 503 had committed its backfill, and the retry met it.
+    """
+
+    creations = []
+
+    def _answer(self, status: int, body: dict) -> None:
+        text = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(text)))
+        self.end_headers()
+        self.wfile.write(text)
+
+    def do_GET(self):
+        if self.path == "/auth/token":
+            return self._answer(200, {"access_token": "t"})
+        if self.path.startswith("/api/v2/backfills?"):
+            running = [{"id": 6, "from_date": "2022-05-01T00:00:00Z", "to_date": "2022-05-01T23:59:59Z", "completed_at": None}]
+            return self._answer(200, {"backfills": running if len(self.creations) < 3 else []})
+        if self.path == "/api/v2/backfills/7":
+            return self._answer(200, {"id": 7, "completed_at": "2022-05-02T00:00:00Z"})
+        if "/dagRuns?" in self.path:
+            run = {"dag_run_id": "backfill__2022-05-01", "logical_date": "2022-05-01T01:00:00Z", "state": "success", "backfill_id": 7}
+            return self._answer(200, {"dag_runs": [run]})
+        return self._answer(200, {"dag_id": "taxi_daily"})
+
+    def do_PATCH(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        return self._answer(200, {})
+
+    def do_POST(self):
+        self.creations.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        if len(self.creations) < 3:
+            return self._answer(409, {"detail": "There is already a running backfill for dag taxi_daily"})
+        return self._answer(200, {"id": 7})
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_backfill_waits_for_the_one_already_running_for_the_dag_then_runs(monkeypatch, capsys):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _OneBackfillAtATime)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(cli, "BACKFILL_WAIT_SECONDS", 0)
+    try:
+        api = cli.AirflowApi(f"http://127.0.0.1:{server.server_address[1]}")
+        assert cli.backfill(api, "taxi_daily", "2022-05-01", "2022-05-01", timeout_seconds=60)
+    finally:
+        server.shutdown()
+    assert len(_OneBackfillAtATime.creations) == 3
+    printed = capsys.readouterr().out
+    assert printed.count("waiting for backfill 6 of 2022-05-01..2022-05-01 to finish") == 1
+    assert "backfill 7 of 2022-05-01..2022-05-01 created" in printed and "success 1" in printed
