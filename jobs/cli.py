@@ -8,6 +8,7 @@
     citylake quarantine replay SOURCE DAY FILE   deliver the fixed file and rerun the day
     citylake generate SOURCE FROM TO [--rows N] [--shape S]  synthetic deliveries into the inbox
     citylake pools FILE                the declared Airflow pools, for `airflow pools import`
+    citylake amlsim [--days N]         IBM AMLSim's sample into the inbox as payments extracts, a step a day
 
 ``backfill`` talks to the Airflow API server (the same REST API the UI uses) and never imports
 Airflow; ``summary`` starts a local Spark session on the lake.
@@ -355,6 +356,28 @@ def generate(source: str, first: str, last: str, rows: int, seed: int, defect_sh
         print(f"  {path}")
 
 
+def deliver_amlsim(sample: str, days: int | None) -> None:
+    """IBM AMLSim's transfers into the inbox as the bank's payments extracts, a step a day from 2022-05-02.
+
+    Backfill ``payments_daily`` over them with ``CITYLAKE_AML_PROFILE=amlsim`` in Airflow's environment:
+    the bank's thresholds (10,000, hours) do not fit AMLSim's small sums and untimed steps.
+    """
+    from dataclasses import replace
+    from pathlib import Path
+
+    from jobs.finance import amlsim
+    from jobs.settings import load_settings
+
+    read = amlsim.read(Path(sample))
+    if days is not None:
+        read = replace(read, days={day: rows for day, rows in sorted(read.days.items())[:days]})
+    for path in amlsim.write_extracts(Path(load_settings().inbox_root), read):
+        print(f"  {path}")
+    first, last = min(read.days), max(read.days)
+    print(f"{sum(len(rows) for rows in read.days.values()):,} transfers, {first}..{last}: "
+          f"CITYLAKE_AML_PROFILE=amlsim citylake backfill payments_daily {first} {last}", flush=True)
+
+
 def operator_errors() -> tuple[type[Exception], ...]:
     """Errors whose message tells the operator what to do: shown as one line, not a traceback."""
     from jobs.landing import LandingError
@@ -427,7 +450,15 @@ def run_command(argv: list[str]) -> None:
     generate_parser.add_argument(
         "--shape", help="nyc_311: portal (default), api-csv or api-json; nyc_tlc_yellow: csv (default) or parquet; nyc_dsny_waste: portal (default) or api-csv; chicago_crimes: api-csv (default) or portal; social_posts: twarc2 (default) or weibo; bank_payments: csv (its only shape)"
     )
+    amlsim_parser = commands.add_parser("amlsim", help="IBM AMLSim's sample into the inbox as the bank's payments extracts (a step a day)")
+    from jobs.settings import PROJECT_ROOT
+
+    amlsim_parser.add_argument("--sample", default=str(PROJECT_ROOT / "tests" / "data" / "amlsim_20k"))
+    amlsim_parser.add_argument("--days", type=int, help="only the first DAYS steps (all 149 of the sample when left out)")
     args = parser.parse_args(argv)
+    if args.command == "amlsim":
+        deliver_amlsim(args.sample, args.days)
+        return
     if args.command == "generate":
         generate(args.source, args.from_date, args.to_date, args.rows, args.seed, args.defects, args.shape)
         return

@@ -3,11 +3,13 @@ cycles are reported once, from their smallest account; the generator's typologie
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from jobs.finance import aml
+from jobs.settings import PROJECT_ROOT
 
 T0 = datetime(2024, 3, 2, 9, 0, 0)
 SCHEMA = "transaction_id string, booked_at timestamp, from_account string, to_account string, amount double, channel string, counterparty_country string, merchant_category string"
@@ -159,3 +161,13 @@ def test_the_deployment_picks_its_profile_by_name(monkeypatch):
     monkeypatch.setenv(aml.PROFILE_VARIABLE, "strict")
     with pytest.raises(ValueError, match="CITYLAKE_AML_PROFILE must be one of"):
         aml.profile()
+
+
+def test_the_alerts_suite_allows_exactly_the_rules_the_module_has():
+    """The suite lists the rule ids as a value set: a rule added to ``aml.RULES`` must be added there too."""
+    suite = json.loads((PROJECT_ROOT / "expectations" / "gold_aml_alerts.json").read_text())
+    (allowed,) = [
+        expectation["kwargs"]["value_set"] for expectation in suite["expectations"]
+        if expectation["type"] == "expect_column_values_to_be_in_set" and expectation["kwargs"]["column"] == "rule_id"
+    ]
+    assert allowed == list(aml.RULES)

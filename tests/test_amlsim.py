@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
 from datetime import date
 
 from jobs.finance import amlsim
@@ -29,3 +32,18 @@ def test_every_transfer_becomes_one_payment_on_its_steps_day_and_the_laundering_
         assert len(list(reader)) == len(sample.days[date(2022, 5, 2)])
     again = amlsim.write_extracts(tmp_path / "again", amlsim.read(SAMPLE))
     assert written[-1].read_bytes() == again[-1].read_bytes()
+
+
+def test_the_command_line_delivers_the_first_steps_into_the_inbox_and_says_how_to_run_them(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "jobs.cli", "amlsim", "--days", "2"], cwd=PROJECT_ROOT,
+        env={**os.environ, "CITYLAKE_INBOX_ROOT": str(tmp_path)}, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    delivered = sorted(tmp_path.glob(f"{raw.SOURCE}/*/*.csv"))
+    assert [path.parent.name for path in delivered] == ["2022-05-02", "2022-05-03"]
+    sample = amlsim.read(SAMPLE)
+    assert sum(len(path.read_text(encoding="utf-8").splitlines()) - 1 for path in delivered) == (
+        len(sample.days[date(2022, 5, 2)]) + len(sample.days[date(2022, 5, 3)])
+    )
+    assert "CITYLAKE_AML_PROFILE=amlsim citylake backfill payments_daily 2022-05-02 2022-05-03" in result.stdout
