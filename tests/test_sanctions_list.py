@@ -143,6 +143,9 @@ def test_a_list_that_does_not_read_fails_naming_file_and_line_and_the_list_in_fo
     assert history(spark, sanctions_lake) == versions and set(entries(spark, sanctions_lake)["snapshot_date"]) == {SECOND}
 
 
+QUARANTINED = ("AC9900000001", "AC9900000002")  # an unknown customer type; one account with two contents
+
+
 @pytest.fixture(scope="module")
 def customers(tmp_path_factory):
     """KYC records of 600 accounts, 5 % of the individuals named after listed individuals: (path, rows, variants)."""
@@ -150,6 +153,11 @@ def customers(tmp_path_factory):
     from jobs.synthetic.payments import account_id
 
     rows, variants = generator.generate([account_id(number) for number in range(600)], 7, generator.listed_individuals(LIST), 0.05, generator.listed_birth_years(LIST))
+    listed = next(row for row in rows if row["account_id"] == variants[0].account_id)
+    rows = rows + [  # records the row rules quarantine, under a listed name: never screened
+        {**listed, "account_id": QUARANTINED[0], "customer_type": "trust"},
+        {**listed, "account_id": QUARANTINED[1]}, {**listed, "account_id": QUARANTINED[1], "phone": "+1-212-555-0199"},
+    ]
     path = tmp_path_factory.mktemp("kyc") / generator.FILE_NAME.format(day=FIRST.isoformat())
     path.write_text(generator.to_csv(rows), encoding="utf-8")
     return path, rows, variants
@@ -172,6 +180,8 @@ def test_screening_finds_the_customers_named_after_listed_people_and_writes_them
     found = {(hit.account, hit.ent_num) for hit in hits.itertuples()}
     assert sum((expected_pseudonym(variant.account_id), variant.entry) in found for variant in variants) >= 0.9 * len(variants)
     variant_accounts = {expected_pseudonym(variant.account_id) for variant in variants}
+    assert not {expected_pseudonym(account) for account in QUARANTINED} & set(hits["account"])
+    assert set(hits["customer_type"]) <= {"individual", "business"}
     opened = hits[hits["status"] == "open"]
     # The listed people are born when the list says: their hits stay open; most chance namesakes are not.
     assert set(opened["account"]) >= {account for account in variant_accounts if account in set(hits["account"])}

@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DoubleType, IntegerType, StringType, StructField, StructType
 
 from jobs import products
-from jobs.finance import screening
+from jobs.finance import accounts, screening
 from jobs.finance.sanctions import TABLE as ENTRIES
 
 PRODUCT = "sanctions_screening"
@@ -31,12 +31,11 @@ HITS = ArrayType(StructType([StructField("ent_num", IntegerType()), StructField(
 
 
 def latest_records(bronze: DataFrame) -> DataFrame:
-    """Each account's latest delivered record that names its holder (a later delivery is the bank's correction)."""
-    named = bronze.select(
-        F.trim("account_id").alias("account_id"), F.trim("customer_name").alias("customer_name"), F.lower(F.trim("customer_type")).alias("customer_type"),
-        F.year(F.trim("date_of_birth").try_cast("date")).alias("birth_year"),
+    """Each account's latest record the row rules published (a later delivery is the bank's correction)."""
+    named = accounts.published_records(bronze).select(
+        "account_id", "customer_name", "customer_type", F.year("date_of_birth").alias("birth_year"),
         F.col("_logical_date").alias("record_date"), "_ingested_at", "_batch_id",
-    ).where("account_id <> '' AND customer_name <> ''")
+    )
     newest = Window.partitionBy("account_id").orderBy(F.col("record_date").desc(), F.col("_ingested_at").desc(), F.col("_batch_id").desc(), F.col("customer_name"))
     return named.withColumn("_rank", F.row_number().over(newest)).where("_rank = 1").drop("_rank", "_ingested_at", "_batch_id")
 
