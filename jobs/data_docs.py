@@ -125,7 +125,7 @@ def build_site(validations: list, target: Path, assets: Path, static: str = "sta
         suites = set()
         for position, (suite, outcome, batch_label) in enumerate(validations):
             if suite.name not in suites:
-                context.suites.add(suite)
+                context.suites.add(_suite_as_applied(suite, outcome))
                 suites.add(suite.name)
             key = ValidationResultIdentifier(
                 expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
@@ -142,6 +142,23 @@ def build_site(validations: list, target: Path, assets: Path, static: str = "sta
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return target / "index.html"
+
+
+def _suite_as_applied(suite, outcome):
+    """The suite's page as the run applied it: its expectations with the values the outcome's are bound to.
+
+    A suite's ``{"$PARAMETER": name}`` placeholders are filled per run (``quality.bind_parameters``); rendered
+    unfilled, Great Expectations 1.x's ordered-columns renderer fails (``KeyError: 0``) and drops the check.
+    """
+    import great_expectations as gx
+
+    expectations = []
+    for result in outcome.results:
+        config = result.expectation_config.to_json_dict()
+        config.pop("id", None)
+        config["kwargs"].pop("batch_id", None)
+        expectations.append(config)
+    return gx.ExpectationSuite(name=suite.name, expectations=expectations, meta=suite.meta)
 
 
 def make_offline(site: Path, source: Path, static: str = "static") -> None:

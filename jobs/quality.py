@@ -112,8 +112,23 @@ def validate(df, suite_path: Path, parameters: dict | None = None, label: str = 
     )
     suite = context.suites.add_or_update(suite)
     outcome = batch.validate(suite, result_format=RESULT_FORMAT, expectation_parameters=parameters or {})
+    bind_parameters(outcome, parameters or {})
     _validations.append((suite, outcome, label))
     return [_result(suite.name, result) for result in outcome.results]
+
+
+def bind_parameters(outcome, parameters: dict) -> None:
+    """Put the run's values in place of the suite's ``{"$PARAMETER": name}`` placeholders in ``outcome``.
+
+    Data Docs render each result's expectation as the suite wrote it: a placeholder is no list, and Great
+    Expectations 1.x's renderer of the ordered-columns check fails on it (``KeyError: 0``, the check missing
+    from the page). Bound, the auditor's page says which columns, days and bounds this batch was held to.
+    """
+    for result in outcome.results:
+        kwargs = result.expectation_config.kwargs
+        for key, value in list(kwargs.items()):
+            if isinstance(value, dict) and set(value) == {"$PARAMETER"} and value["$PARAMETER"] in parameters:
+                kwargs[key] = parameters[value["$PARAMETER"]]
 
 
 def _result(suite_name: str, result) -> ExpectationResult:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 from pathlib import Path
 
 import pytest
 
-from jobs import quality
-from jobs.settings import PROJECT_ROOT
+from jobs import data_docs, quality
+from jobs.settings import PROJECT_ROOT, load_settings
 from tests.conftest import engine_spark_jobs
 
 SUITES = sorted((PROJECT_ROOT / "expectations").glob("*.json"))
@@ -121,3 +123,25 @@ def test_the_column_comparison_adds_no_spark_job_to_the_suite(spark, tmp_path):
     spark_jobs([not_null, greater])  # Great Expectations' first validation in a process does extra work
     assert spark_jobs([not_null, greater]) == spark_jobs([not_null])
     df.unpersist()
+
+
+def test_data_docs_show_each_check_with_the_values_the_run_held_the_batch_to(spark, tmp_path, caplog):
+    """A suite's placeholders are filled per run; Data Docs render them filled (unfilled, Great Expectations
+    1.x's ordered-columns renderer fails with KeyError: 0 and the page lacks the check)."""
+    df = spark.createDataFrame([(1, "a")], "k long, name string")
+    suite = write_suite(tmp_path, [
+        {"type": "expect_table_columns_to_match_ordered_list", "kwargs": {"column_list": {"$PARAMETER": "declared_columns"}}, "meta": {"severity": "critical"}},
+        {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": {"$PARAMETER": "volume_min"}}, "meta": {"severity": "critical"}},
+    ])
+    quality.take_validations()  # this process's earlier validations are not this site's
+    results = quality.validate(df, suite, {"declared_columns": ["k", "name"], "volume_min": 1})
+    assert all(result.success for result in results)
+    with caplog.at_level(logging.ERROR):
+        data_docs.build_site(quality.take_validations(), tmp_path / "site", Path(load_settings().web_assets_dir))
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+    suite_page = tmp_path / "site" / "expectations" / "test_suite.html"
+    (validation_page,) = (tmp_path / "site" / "validations").rglob("*.html")
+    for page in (suite_page, validation_page):
+        text = page.read_text()
+        assert re.search(r"Must have these columns in this order: .*>k</span>, .*>name</span>", text), page
+        assert "$PARAMETER" not in text
