@@ -1,9 +1,15 @@
 """
-### Lake maintenance: compact and Z-order the tables dashboards read
+### Lake maintenance: compact and Z-order the tables dashboards read; expire rows past their retention
 
 Weekly, early on Sunday (UTC), one Spark task per table declared with `cluster_by`
 (`jobs/<domain>/declarations.yaml`) runs Delta `OPTIMIZE ... ZORDER BY` on those columns and records
 the files removed and added, and the Delta version produced, in `audit.maintenance`.
+
+One more task per table declared with `retention_days` (raw personal data: bronze, quarantine) deletes the rows
+delivered (`_logical_date`) more than that many days before the end of the run's week, then runs VACUUM, which
+removes from storage the files deleted at least `delta.deletedFileRetentionDuration` ago (7 days by default: what
+one week's run deletes, the next week's purges); with deletion vectors on, `REORG ... APPLY (PURGE)` first. Each is
+a row in `audit.maintenance` (operation `RETENTION ...`, with the rows deleted and the day).
 
 **Does not collide with writers:** each table's task runs in the Airflow pool of the DAG that writes
 the table (its declaration's `pool`, one slot, imported by `infra/airflow.sh` from `citylake pools`), so OPTIMIZE and the
@@ -32,7 +38,7 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     default_args=default_args(retries=1),
-    tags=["maintenance", "gold", "bi", "audit"],
+    tags=["maintenance", "gold", "bi", "audit", "retention"],
 ) as dag:
     for table in registry().clustered():
         spark_job_task(
@@ -40,6 +46,17 @@ with DAG(
             "maintenance",
             "--table", table.name,
             "--logical-date", "{{ ds }}",
+            validates=False,
+            pool=registry().writers_pool(table.name),
+        )
+    for table in registry().retained():
+        spark_job_task(
+            f"retain_{table.name.replace('.', '_')}",
+            "maintenance",
+            "--action", "retain",
+            "--table", table.name,
+            "--logical-date", "{{ ds }}",
+            "--as-of", "{{ data_interval_end | ds }}",
             validates=False,
             pool=registry().writers_pool(table.name),
         )

@@ -40,6 +40,7 @@ UNSAFE_IN_CLEAR = {
 }
 # Added by the platform to every silver or gold table with a pseudonymised column: which key made its pseudonyms.
 KEY_VERSION_COLUMN = "pseudonym_key_version"
+RETENTION_COLUMN = "_logical_date"  # a retention counts from the day a row was delivered for (jobs/retention.py)
 REFRESH_RULES = ("rebuild", "period_range", "snapshot")
 
 
@@ -281,6 +282,10 @@ class Registry:
         """The tables the SQL endpoint serves: only those declared ``bi: true`` (default deny)."""
         return [table for table in self.tables.values() if table.bi]
 
+    def retained(self) -> list[Table]:
+        """Tables whose rows expire (declared ``retention_days``): maintenance deletes and purges them."""
+        return [table for table in self.tables.values() if table.retention_days is not None]
+
     def clustered(self) -> list[Table]:
         """Tables maintenance compacts and Z-orders (declared ``cluster_by``)."""
         return [table for table in self.tables.values() if table.cluster_by]
@@ -331,6 +336,13 @@ def _check_policy(origin: str, table: Table) -> None:
     for wanted in (*table.key, *table.partition_by, *table.cluster_by):
         if wanted not in names:
             raise DeclarationError(f"{origin}: {table.name}: key, partition or cluster column {wanted!r} is not declared")
+    if table.retention_days is not None:
+        dated = [column for column in table.columns if column.name == RETENTION_COLUMN and column.type == "date"]
+        if not dated or not isinstance(table.retention_days, int) or table.retention_days < 1:
+            raise DeclarationError(
+                f"{origin}: {table.name}: retention_days must be a whole number of days (at least 1) counted on a "
+                f"declared {RETENTION_COLUMN} date column; got {table.retention_days!r}"
+            )
     if table.restricted:
         if table.bi:
             raise DeclarationError(f"{origin}: {table.name}: a restricted zone ({table.zone}) is never exposed to BI")

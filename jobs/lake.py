@@ -153,12 +153,16 @@ def replace_where(
     table: str,
     predicate: str,
     partition_by: tuple[str, ...] = (),
+    merge_schema: bool = False,
 ) -> None:
     """Atomically replace the rows of ``zone.table`` matching ``predicate`` with ``df`` (creating the table).
 
     Delta checks that every written row matches the predicate, so a bug cannot overwrite other data.
+    ``merge_schema``: columns ``df`` has and the table lacks are added (declared later), never dropped.
     """
     writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
+    if merge_schema:
+        writer = writer.option("mergeSchema", "true")
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     retry_on_conflict(lambda: writer.save(settings.table_path(zone, table)))

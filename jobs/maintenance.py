@@ -1,4 +1,5 @@
-"""Spark job: compact and cluster the tables BI reads and the audit trail (Delta OPTIMIZE with Z-ordering).
+"""Spark job: compact and cluster the tables BI reads and the audit trail (Delta OPTIMIZE with Z-ordering),
+and expire the rows of tables with a declared retention (``jobs/retention.py``).
 
 Daily writes leave one small file or a few per run; a dashboard query then opens hundreds of them
 and can skip none, and every run's audit write must look through them for the rows it replaces.
@@ -10,6 +11,7 @@ table's writer, so OPTIMIZE and the writer's replace never run at the same time 
 on the files both rewrite); the audit tables have every DAG as writer, so there a conflict is retried.
 
     python -m jobs.run maintenance --table gold.service_requests_daily --logical-date 2022-05-08
+    python -m jobs.run maintenance --action retain --table bronze.social_posts --logical-date 2022-06-05
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import date, datetime, timezone
 
 from pyspark.sql import SparkSession
 
-from jobs import alerts, lake
+from jobs import alerts, lake, retention
 from jobs.audit import RunContext
 from jobs.declarations import registry
 from jobs.settings import Settings, load_settings
@@ -55,21 +57,34 @@ def optimize(spark: SparkSession, settings: Settings, table_name: str) -> dict:
     return result
 
 
+def expire(spark: SparkSession, settings: Settings, table_name: str, as_of: date) -> dict:
+    """Delete and purge the rows of ``table_name`` past its declared retention on ``as_of``."""
+    table = registry().table(table_name)
+    return {**retention.enforce(spark, settings, table, as_of), "operation": "RETENTION", "retention_days": table.retention_days}
+
+
 def record_maintenance(spark: SparkSession, settings: Settings, run: RunContext, table_name: str, result: dict) -> None:
     """One ``audit.maintenance`` row per table and run (a rerun of the run replaces it)."""
+    operation = result.get("operation", "OPTIMIZE")
+    zorder_by = ",".join(clustered_tables()[table_name]) if operation == "OPTIMIZE" else None
     row = (
-        run.run_id, run.dag_id, date.fromisoformat(run.logical_date), table_name, "OPTIMIZE",
-        ",".join(clustered_tables()[table_name]), result["files_removed"], result["files_added"], result["delta_version"],
+        run.run_id, run.dag_id, date.fromisoformat(run.logical_date), table_name, operation,
+        zorder_by, result["files_removed"], result["files_added"], result["delta_version"],
         datetime.now(timezone.utc).replace(tzinfo=None),
+        result.get("retention_days"), result.get("cutoff"), result.get("rows_deleted"), result.get("oldest_held"),
     )
     predicate = f"run_id = {lake.sql_literal(run.run_id)} AND table_name = {lake.sql_literal(table_name)}"
-    lake.replace_where(spark.createDataFrame([row], MAINTENANCE_SCHEMA), settings, "audit", "maintenance", predicate)
+    # A lake written before the retention columns were declared gets them (earlier rows NULL there).
+    lake.replace_where(spark.createDataFrame([row], MAINTENANCE_SCHEMA), settings, "audit", "maintenance", predicate, merge_schema=True)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="maintenance", description=__doc__.splitlines()[0])
-    parser.add_argument("--table", required=True, choices=sorted(clustered_tables()), help="zone.table to optimize")
+    parser.add_argument("--action", choices=("optimize", "retain"), default="optimize", help="OPTIMIZE, or expire rows past the table's retention")
+    maintained = {*clustered_tables(), *(table.name for table in registry().retained())}
+    parser.add_argument("--table", required=True, choices=sorted(maintained), help="zone.table to maintain")
     parser.add_argument("--logical-date", required=True, type=date.fromisoformat)
+    parser.add_argument("--as-of", type=date.fromisoformat, help="retain: the day retention counts back from (default: the logical date)")
     parser.add_argument("--run-id", default="manual")
     parser.add_argument("--dag-id", default="manual")
     parser.add_argument("--task-id", default="optimize")
@@ -84,4 +99,8 @@ def main(argv: list[str] | None = None, spark=None) -> None:
     spark = spark or build_session(settings, f"citylake-maintenance-{args.table}")
     run = RunContext(args.run_id, args.dag_id, args.task_id, args.logical_date.isoformat())
     alerts.file_alerts(spark, settings)
-    record_maintenance(spark, settings, run, args.table, optimize(spark, settings, args.table))
+    if args.action == "retain":
+        result = expire(spark, settings, args.table, args.as_of or args.logical_date)
+    else:
+        result = optimize(spark, settings, args.table)
+    record_maintenance(spark, settings, run, args.table, result)

@@ -17,7 +17,7 @@ import logging
 import os
 import re
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession
@@ -104,7 +104,7 @@ def gather_index(spark: SparkSession, settings: Settings) -> dict:
     A batch validated by several runs (reruns, replays) counts once, by its latest run; its quarantined
     rows are those its latest reconciliation counted.
     """
-    index = {"daily": [], "runs": [], "quarantined": {}, "publications": {}}
+    index = {"daily": [], "runs": [], "quarantined": {}, "publications": {}, "retention": _retention(spark, settings)}
     results = _table_or_none(spark, settings, "audit", "dq_results")
     if results is None:
         return index
@@ -142,6 +142,31 @@ def gather_index(spark: SparkSession, settings: Settings) -> dict:
             for row in _dicts(publications.groupBy("table_name").agg(F.max_by(newest, "published_at").alias("latest"), F.max("logical_date").alias("fresh_up_to")))
         }
     return index
+
+
+def _retention(spark: SparkSession, settings: Settings) -> dict[str, dict]:
+    """Per table with a retention, its last retention run (``audit.maintenance``): what it deleted and what it holds."""
+    maintenance = _table_or_none(spark, settings, "audit", "maintenance")
+    if maintenance is None or "oldest_held" not in maintenance.columns:  # no retention run yet
+        return {}
+    latest = F.struct("logical_date", "finished_at", "retention_days", "deleted_before", "rows_deleted", "oldest_held")
+    runs = maintenance.where(F.col("operation") == "RETENTION").groupBy("table_name").agg(F.max_by(latest, "finished_at").alias("latest"))
+    return {row["table_name"]: row["latest"].asDict() for row in _dicts(runs)}
+
+
+def _retention_section(index: dict) -> str:
+    """Each table with a declared retention: the oldest delivered day it holds, against the retention, as of its last run."""
+    rows = []
+    for table in sorted(registry().retained(), key=lambda table: table.name):
+        last = index["retention"].get(table.name)
+        if last is None:
+            rows.append([_e(table.name), str(table.retention_days), "no retention run yet", "", "", ""])
+            continue
+        as_of = last["deleted_before"] + timedelta(days=last["retention_days"])
+        held = "empty" if last["oldest_held"] is None else f"{last['oldest_held']} ({(as_of - last['oldest_held']).days} days old)"
+        rows.append([_e(table.name), str(table.retention_days), _e(as_of), _e(held), _e(last["deleted_before"]), str(last["rows_deleted"])])
+    headers = ["table", "retention (days)", "as of", "oldest delivered day held", "rows delivered before deleted", "rows deleted"]
+    return "<h2>Retention</h2><p>Raw personal data expires (lake_maintenance, weekly): the last run per table.</p>" + _table(headers, rows, table_id="retention")
 
 
 def _e(value) -> str:
@@ -227,7 +252,10 @@ def render_index(index: dict) -> str:
     for run in sorted(index["runs"], key=lambda run: (run["logical_date"], run["run_id"]), reverse=True):
         verdict = '<span class="bad">blocked</span>' if run["critical"] else '<span class="ok">published</span>'
         run_rows.append([_e(run["logical_date"]), _e(run["dag_id"]), f'<a href="{page_name(run["dag_id"], run["run_id"])}">{_e(run["run_id"])}</a>', verdict, str(run["expectations"]), str(run["critical"])])
-    body = f'<p><a href="{TABLES_PAGE}">Every table\'s columns with their classification and treatment</a></p>' + "".join(sections) + "<h2>Runs</h2>" + _table(["logical date", "DAG", "run", "gate", "expectations", "critical failures"], run_rows, table_id="runs")
+    body = (
+        f'<p><a href="{TABLES_PAGE}">Every table\'s columns with their classification and treatment</a></p>' + "".join(sections)
+        + _retention_section(index) + "<h2>Runs</h2>" + _table(["logical date", "DAG", "run", "gate", "expectations", "critical failures"], run_rows, table_id="runs")
+    )
     return _page("citylake quality report", body)
 
 

@@ -110,18 +110,28 @@ def test_every_declared_source_and_product_has_its_dag_and_every_dag_is_declared
         assert {outlet.name for outlet in spark_task.outlets} == set((pipeline.bronze, pipeline.silver, *pipeline.gold) if hasattr(pipeline, "gold") else pipeline.outputs)
 
 
-def test_maintenance_optimizes_every_clustered_table_in_its_writers_pool(dagbag):
+def test_maintenance_optimizes_every_clustered_table_and_expires_every_retained_one_in_its_writers_pool(dagbag):
     from jobs.declarations import registry
     from jobs.maintenance import clustered_tables
 
     pools = registry().pools()
     maintenance = dagbag.dags["lake_maintenance"]
-    tasks = {task.op_args[task.op_args.index("--table") + 1]: task for task in maintenance.tasks}
-    assert set(tasks) == set(clustered_tables())
+
+    def tasks(action: str) -> dict:
+        chosen = [task for task in maintenance.tasks if task.task_id.startswith(f"{action}_")]
+        return {task.op_args[task.op_args.index("--table") + 1]: task for task in chosen}
+
+    assert len(tasks("optimize")) + len(tasks("retain")) == len(maintenance.tasks)
+    assert set(tasks("optimize")) == set(clustered_tables())
+    assert set(tasks("retain")) == {table.name for table in registry().retained()}
     writer = dagbag.dags["nyc311_daily"].get_task("bronze_to_gold")
-    assert tasks["gold.service_requests_daily"].pool == writer.pool == "nyc311_writes"
+    assert tasks("optimize")["gold.service_requests_daily"].pool == writer.pool == "nyc311_writes"
+    assert tasks("retain")["bronze.nyc311_service_requests"].pool == writer.pool
+    assert tasks("retain")["quarantine.service_requests"].pool == writer.pool
     assert pools[writer.pool]["slots"] == 1
-    assert "--expectations-dir" not in tasks["gold.service_requests_daily"].op_args
+    assert "--expectations-dir" not in tasks("optimize")["gold.service_requests_daily"].op_args
+    retain = tasks("retain")["bronze.social_posts"].op_args
+    assert retain[retain.index("--action") + 1] == "retain" and retain[retain.index("--as-of") + 1] == "{{ data_interval_end | ds }}"
 
 
 def test_parsing_the_dag_folder_is_fast_and_imports_no_heavy_library():

@@ -52,6 +52,16 @@ def test_a_restricted_zone_can_never_be_declared_for_bi():
         declarations.parse("tests", text)
 
 
+def test_a_retention_is_whole_days_counted_on_the_day_a_row_was_delivered_for():
+    delivered = "      - {name: _logical_date, type: date, classification: none, treatment: keep, description: d}\n"
+    (table,), *_ = declarations.parse("tests", one_table(delivered, name="bronze.people", extra="    retention_days: 30\n"))
+    assert table.retention_days == 30
+    undated = "      - {name: a, type: string, classification: none, treatment: keep}\n"
+    for columns, days in ((undated, "30"), (delivered, "0"), (delivered, "'30 days'")):
+        with pytest.raises(DeclarationError, match=r"bronze\.people: retention_days must be a whole number of days .* _logical_date"):
+            declarations.parse("tests", one_table(columns, name="bronze.people", extra=f"    retention_days: {days}\n"))
+
+
 def test_a_silver_table_with_pseudonyms_gets_the_key_version_column():
     (table,), *_ = declarations.parse("tests", one_table("      - {name: person_id, type: string, classification: direct_identifier, treatment: pseudonymise}\n"))
     assert table.pseudonymised == ("person_id",)
@@ -115,6 +125,7 @@ def test_every_consumer_covers_every_declared_table_and_names_no_domain(monkeypa
     for ingestion in lake.ingestions.values():
         assert hasattr(importlib.import_module(ingestion.generator), "write_range"), ingestion.source
     assert set(maintenance.clustered_tables()) == {table.name for table in lake.clustered()}
+    assert {table.name for table in lake.retained()} == {table.name for table in lake.tables.values() if table.retention_days}
     assert {table.zone for table in lake.bi_tables()} <= {"gold", "audit"}
     assert {table.name for table in lake.in_zones("gold")} <= {table.name for table in lake.bi_tables()}
     # Platform modules name no domain: no source, DAG or domain table name in their code.

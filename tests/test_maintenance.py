@@ -1,11 +1,16 @@
-"""OPTIMIZE/Z-order maintenance on a real Delta table: fewer files, the same rows, an audit record."""
+"""Maintenance on real Delta tables: OPTIMIZE/Z-order (fewer files, the same rows) and retention (expired rows deleted, then VACUUM), each with an audit record."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
-from jobs import audit, lake, maintenance
+import pytest
+from pyspark.sql import functions as F
+
+from jobs import audit, lake, maintenance, report
 from jobs.audit import RunContext
+from jobs.declarations import registry
 
 RUN = RunContext("scheduled__2022-05-08", "lake_maintenance", "optimize_gold_service_requests_daily", "2022-05-08")
 
@@ -73,3 +78,64 @@ def test_the_audit_trail_a_run_adds_a_file_to_is_compacted_while_another_run_wri
     assert result["files_removed"] >= 6
     rows = lake.read_table(spark, settings, "audit", "reconciliation").collect()
     assert sorted(row.batch_id for row in rows) == [f"b{day}" for day in range(1, 8)]
+
+
+def expiring_rows(spark, settings, table_name: str, days: list[date]):
+    """Three rows a delivered day, every other declared column NULL, written as the table's writer would."""
+    table = registry().table(table_name)
+    rows = [(day, f"b{day:%m%d}-{row}") for day in days for row in range(3)]
+    frame = spark.createDataFrame(rows, "_logical_date date, _batch_id string").select(
+        *[F.col(column.name) if column.name in ("_logical_date", "_batch_id") else F.lit(None).cast(column.type).alias(column.name) for column in table.columns]
+    )
+    frame.write.format("delta").partitionBy(*table.partition_by).save(settings.table_path(*table.address))
+
+
+@pytest.mark.parametrize("table_name", ["bronze.social_posts", "quarantine.social_posts"])  # by partition; inside files
+def test_retention_deletes_the_rows_delivered_before_the_window_vacuums_and_records_it(spark, settings, table_name):
+    days = [date(2022, 5, 1) + timedelta(days=offset) for offset in range(0, 40, 5)]  # 05-01 .. 06-05
+    expiring_rows(spark, settings, table_name, days)
+    run = RunContext("scheduled__2022-06-05", "lake_maintenance", f"retain_{table_name.replace('.', '_')}", "2022-06-05")
+    as_of = date(2022, 6, 10)  # 30 days: rows delivered before 05-11 have expired
+
+    result = maintenance.expire(spark, settings, table_name, as_of)
+    maintenance.record_maintenance(spark, settings, run, table_name, result)
+
+    zone, table = table_name.split(".")
+    kept = lake.read_table(spark, settings, zone, table)
+    assert sorted({row._logical_date for row in kept.collect()}) == [day for day in days if day >= date(2022, 5, 11)]
+    assert (result["cutoff"], result["rows_deleted"], result["delta_version"]) == (date(2022, 5, 11), 6, 1)
+    path = settings.table_path(zone, table)
+    operations = [row.operation for row in spark.sql(f"DESCRIBE HISTORY delta.`{path}`").collect()]
+    assert operations == ["VACUUM END", "VACUUM START", "DELETE", "WRITE"]
+    # Delta's own window still holds the deleted files for time travel (7 days): the next week's VACUUM purges them.
+    assert spark.read.format("delta").option("versionAsOf", 0).load(path).count() == 3 * len(days)
+    [record] = lake.read_table(spark, settings, "audit", "maintenance").collect()
+    assert (record.table_name, record.operation, record.zorder_by, record.delta_version) == (table_name, "RETENTION", None, 1)
+    assert (record.retention_days, record.deleted_before, record.rows_deleted, record.oldest_held) == (30, date(2022, 5, 11), 6, date(2022, 5, 11))
+    # The auditor's report: the oldest day held against the retention, as of the run.
+    page = report.render_index(report.gather_index(spark, settings))
+    section = page[page.index('<table id="retention">'):]
+    row = re.search(rf"<tr><td>{re.escape(table_name)}</td>(.*?)</tr>", section).group(1)
+    assert re.findall(r"<td>(.*?)</td>", row) == ["30", "2022-06-10", "2022-05-11 (30 days old)", "2022-05-11", "6"]
+    assert "no retention run yet" in section  # the other tables with a retention
+
+    # The same run again: nothing more has expired, no new version of the table, still one audit row.
+    again = maintenance.expire(spark, settings, table_name, as_of)
+    maintenance.record_maintenance(spark, settings, run, table_name, again)
+    assert (again["rows_deleted"], again["delta_version"]) == (0, None)
+    operations = [row.operation for row in spark.sql(f"DESCRIBE HISTORY delta.`{path}`").collect()]
+    assert operations == ["VACUUM END", "VACUUM START"] * 2 + ["DELETE", "WRITE"]  # no second DELETE
+    assert lake.read_table(spark, settings, "audit", "maintenance").count() == 1
+
+
+def test_a_maintenance_trail_written_before_the_retention_columns_gets_them(spark, settings):
+    declared = registry().table("audit.maintenance")
+    before = [column for column in declared.columns if column.name not in ("retention_days", "deleted_before", "rows_deleted", "oldest_held")]
+    old_row = spark.createDataFrame([("scheduled__2022-05-01", "lake_maintenance", date(2022, 5, 1), "gold.service_requests_daily", "OPTIMIZE", "day,borough", 3, 1, 2, None)],
+                                    ", ".join(f"{column.name} {column.type}" for column in before))
+    old_row.write.format("delta").save(settings.table_path("audit", "maintenance"))
+    expiring_rows(spark, settings, "bronze.social_posts", [date(2022, 5, 1), date(2022, 6, 1)])
+    maintenance.record_maintenance(spark, settings, RUN, "bronze.social_posts", maintenance.expire(spark, settings, "bronze.social_posts", date(2022, 6, 10)))
+    rows = {row.table_name: row for row in lake.read_table(spark, settings, "audit", "maintenance").collect()}
+    assert (rows["gold.service_requests_daily"].rows_deleted, rows["bronze.social_posts"].rows_deleted) == (None, 3)
+    assert rows["bronze.social_posts"].oldest_held == date(2022, 6, 1)

@@ -1,0 +1,61 @@
+"""Retention: the rows of a table older than its declared ``retention_days`` are deleted, then purged from storage.
+
+Raw personal data (bronze, quarantine) is kept only as long as its table declares (30 or 90 days). Age counts
+from the day a row was delivered for, ``RETENTION_COLUMN``, which every table with a retention declares (the
+registry refuses one without it). The rows go in one Delta DELETE; the table's earlier versions still reference
+their files, for time travel, for ``delta.deletedFileRetentionDuration`` (Delta's default, 7 days), and VACUUM
+removes the files from storage once that window has passed: each weekly maintenance run purges what the run of
+the week before deleted. Where deletion vectors are on, a DELETE only marks rows, so ``REORG ... APPLY (PURGE)``
+first rewrites the files that still hold them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from pyspark.sql import SparkSession
+
+from jobs import lake
+from jobs.declarations import RETENTION_COLUMN, Table
+from jobs.settings import Settings
+
+log = logging.getLogger("citylake.retention")
+
+
+def expires_before(table: Table, as_of: date) -> date:
+    """Rows delivered for a day before this one have outlived the table's retention on ``as_of``."""
+    return as_of - timedelta(days=table.retention_days)
+
+
+def _last_operation(spark: SparkSession, path: str) -> dict:
+    entry = spark.sql(f"DESCRIBE HISTORY delta.{path} LIMIT 1").first()
+    return {"version": entry["version"], "metrics": dict(entry["operationMetrics"] or {})}
+
+
+def enforce(spark: SparkSession, settings: Settings, table: Table, as_of: date) -> dict:
+    """Delete the expired rows of ``table`` and VACUUM it; what was done, for ``audit.maintenance``."""
+    cutoff = expires_before(table, as_of)
+    done = {"cutoff": cutoff, "rows_deleted": 0, "files_removed": 0, "files_added": 0, "delta_version": None, "oldest_held": None}
+    if not lake.table_exists(spark, settings, table.zone, table.table):
+        log.info("%s does not exist yet: nothing to expire", table.name)
+        return done
+    path = lake.quoted(settings.table_path(table.zone, table.table))
+    condition = f"{lake.quoted(RETENTION_COLUMN)} < DATE '{cutoff.isoformat()}'"
+    # Counted first: a DELETE of whole partitions only drops files and need not count their rows; and when
+    # nothing has expired, no empty version is committed (a rerun changes nothing).
+    expired = spark.sql(f"SELECT count(*) AS n FROM delta.{path} WHERE {condition}").first()["n"]
+    if expired:
+        lake.retry_on_conflict(lambda: spark.sql(f"DELETE FROM delta.{path} WHERE {condition}").collect())
+        deleted = _last_operation(spark, path)
+        done.update(
+            rows_deleted=expired, files_removed=int(deleted["metrics"].get("numRemovedFiles", 0)),
+            files_added=int(deleted["metrics"].get("numAddedFiles", 0)), delta_version=deleted["version"],
+        )
+        properties = spark.sql(f"DESCRIBE DETAIL delta.{path}").first()["properties"] or {}
+        if properties.get("delta.enableDeletionVectors") == "true":
+            spark.sql(f"REORG TABLE delta.{path} APPLY (PURGE)").collect()
+    spark.sql(f"VACUUM delta.{path}").collect()
+    done["oldest_held"] = spark.sql(f"SELECT min({lake.quoted(RETENTION_COLUMN)}) AS day FROM delta.{path}").first()["day"]
+    log.info("%s: rows delivered before %s deleted (retention %s days): %s", table.name, cutoff, table.retention_days, done)
+    return done
