@@ -6,10 +6,9 @@ Weekly, early on Sunday (UTC), one Spark task per table declared with `cluster_b
 the files removed and added, and the Delta version produced, in `audit.maintenance`.
 
 One more task per table declared with `retention_days` (raw personal data: bronze, quarantine) deletes the rows
-delivered (`_logical_date`) more than that many days before the end of the run's week, then runs VACUUM, which
-removes from storage the files deleted at least `delta.deletedFileRetentionDuration` ago (7 days by default: what
-one week's run deletes, the next week's purges); with deletion vectors on, `REORG ... APPLY (PURGE)` first. Each is
-a row in `audit.maintenance` (operation `RETENTION ...`, with the rows deleted and the day).
+delivered (`_logical_date`) more than that many days before the end of the run's week, then runs VACUUM
+(`jobs/retention.py` says when the bytes leave storage). Each is a row in `audit.maintenance` (operation
+`RETENTION`, with the day, the rows deleted and the oldest day still held).
 
 **Does not collide with writers:** each table's task runs in the Airflow pool of the DAG that writes
 the table (its declaration's `pool`, one slot, imported by `infra/airflow.sh` from `citylake pools`), so OPTIMIZE and the

@@ -200,10 +200,9 @@ def _create_backfill_when_free(api: AirflowApi, dag_id: str, from_date: str, to_
         try:
             return api.create_backfill(dag_id, from_date, to_date)
         except AirflowApiError as error:
-            if "HTTP 409" not in str(error) or time.monotonic() > deadline:
+            if "HTTP 409" not in str(error) or "already a running backfill" not in str(error) or time.monotonic() > deadline:
                 raise
-        # The other backfill's runs only run while the DAG is unpaused.
-        api.unpause(dag_id)
+        # The DAG is left as it is: an operator's backfill runs when they unpause it, and an orphan has no runs.
         others = "; ".join(
             f"{other['id']} of {other['from_date'][:10]}..{other['to_date'][:10]}" for other in api.running_backfills(dag_id)
         )
@@ -273,6 +272,13 @@ def pools(target: str) -> None:
     from jobs.declarations import registry
 
     Path(target).write_text(json.dumps(registry().pools(), indent=2) + "\n", encoding="utf-8")
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
 
 
 def _day(value: str) -> str:
@@ -374,8 +380,8 @@ def deliver_amlsim(sample: str, days: int | None) -> None:
     for path in amlsim.write_extracts(Path(load_settings().inbox_root), read):
         print(f"  {path}")
     first, last = min(read.days), max(read.days)
-    print(f"{sum(len(rows) for rows in read.days.values()):,} transfers, {first}..{last}: "
-          f"CITYLAKE_AML_PROFILE=amlsim citylake backfill payments_daily {first} {last}", flush=True)
+    print(f"{sum(len(rows) for rows in read.days.values()):,} transfers, {first}..{last}: start Airflow with "
+          f"CITYLAKE_AML_PROFILE=amlsim in its environment (the tasks read it), then: citylake backfill payments_daily {first} {last}", flush=True)
 
 
 def operator_errors() -> tuple[type[Exception], ...]:
@@ -454,7 +460,7 @@ def run_command(argv: list[str]) -> None:
     from jobs.settings import PROJECT_ROOT
 
     amlsim_parser.add_argument("--sample", default=str(PROJECT_ROOT / "tests" / "data" / "amlsim_20k"))
-    amlsim_parser.add_argument("--days", type=int, help="only the first DAYS steps (all 149 of the sample when left out)")
+    amlsim_parser.add_argument("--days", type=_positive, help="only the first DAYS steps (all 149 of the sample when left out)")
     args = parser.parse_args(argv)
     if args.command == "amlsim":
         deliver_amlsim(args.sample, args.days)

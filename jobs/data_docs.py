@@ -145,7 +145,8 @@ def build_site(validations: list, target: Path, assets: Path, static: str = "sta
 
 
 def _suite_as_applied(suite, outcome):
-    """The suite's page as the run applied it: its expectations with the values the outcome's are bound to.
+    """The suite's page as the run applied it: its expectations with the values the outcome's are bound to
+    (the first batch's, when a run validates several with one suite: each batch's own page shows its values).
 
     A suite's ``{"$PARAMETER": name}`` placeholders are filled per run (``quality.bind_parameters``); rendered
     unfilled, Great Expectations 1.x's ordered-columns renderer fails (``KeyError: 0``) and drops the check.

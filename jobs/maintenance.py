@@ -22,6 +22,7 @@ import os
 from datetime import date, datetime, timezone
 
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
 from jobs import alerts, lake, retention
 from jobs.audit import RunContext
@@ -63,9 +64,28 @@ def expire(spark: SparkSession, settings: Settings, table_name: str, as_of: date
     return {**retention.enforce(spark, settings, table, as_of), "operation": "RETENTION", "retention_days": table.retention_days}
 
 
+def _earlier_deletion(spark: SparkSession, settings: Settings, run: RunContext, table_name: str) -> dict:
+    """What an earlier attempt of this run's retention task deleted (``{}``: nothing recorded).
+
+    A retry after the DELETE committed (VACUUM or the audit write failed) finds nothing left to expire: the
+    evidence of the deletion must not be replaced by a row saying none happened.
+    """
+    if not lake.table_exists(spark, settings, "audit", "maintenance"):
+        return {}
+    trail = lake.read_table(spark, settings, "audit", "maintenance")
+    if "rows_deleted" not in trail.columns:
+        return {}
+    earlier = trail.where(
+        (F.col("run_id") == run.run_id) & (F.col("table_name") == table_name) & (F.col("operation") == "RETENTION") & (F.col("rows_deleted") > 0)
+    ).first()
+    return {} if earlier is None else {name: earlier[name] for name in ("rows_deleted", "files_removed", "files_added", "delta_version")}
+
+
 def record_maintenance(spark: SparkSession, settings: Settings, run: RunContext, table_name: str, result: dict) -> None:
-    """One ``audit.maintenance`` row per table and run (a rerun of the run replaces it)."""
+    """One ``audit.maintenance`` row per table, operation and run (a rerun of the run replaces it)."""
     operation = result.get("operation", "OPTIMIZE")
+    if operation == "RETENTION" and not result["rows_deleted"]:
+        result = {**result, **_earlier_deletion(spark, settings, run, table_name)}
     zorder_by = ",".join(clustered_tables()[table_name]) if operation == "OPTIMIZE" else None
     row = (
         run.run_id, run.dag_id, date.fromisoformat(run.logical_date), table_name, operation,
@@ -73,7 +93,7 @@ def record_maintenance(spark: SparkSession, settings: Settings, run: RunContext,
         datetime.now(timezone.utc).replace(tzinfo=None),
         result.get("retention_days"), result.get("cutoff"), result.get("rows_deleted"), result.get("oldest_held"),
     )
-    predicate = f"run_id = {lake.sql_literal(run.run_id)} AND table_name = {lake.sql_literal(table_name)}"
+    predicate = f"run_id = {lake.sql_literal(run.run_id)} AND table_name = {lake.sql_literal(table_name)} AND operation = {lake.sql_literal(operation)}"
     # A lake written before the retention columns were declared gets them (earlier rows NULL there).
     lake.replace_where(spark.createDataFrame([row], MAINTENANCE_SCHEMA), settings, "audit", "maintenance", predicate, merge_schema=True)
 

@@ -1,12 +1,13 @@
 """Retention: the rows of a table older than its declared ``retention_days`` are deleted, then purged from storage.
 
-Raw personal data (bronze, quarantine) is kept only as long as its table declares (30 or 90 days). Age counts
-from the day a row was delivered for, ``RETENTION_COLUMN``, which every table with a retention declares (the
-registry refuses one without it). The rows go in one Delta DELETE; the table's earlier versions still reference
-their files, for time travel, for ``delta.deletedFileRetentionDuration`` (Delta's default, 7 days), and VACUUM
-removes the files from storage once that window has passed: each weekly maintenance run purges what the run of
-the week before deleted. Where deletion vectors are on, a DELETE only marks rows, so ``REORG ... APPLY (PURGE)``
-first rewrites the files that still hold them.
+Raw personal data (bronze, quarantine) is kept only as long as its table declares. Age counts from the day a
+row was delivered for, ``RETENTION_COLUMN``, which every table with a retention declares (the registry refuses
+one without it): a backfill of days already older than the retention expires at the next maintenance run.
+The rows go in one Delta DELETE; the table's earlier versions still reference their files, for time travel, for
+``delta.deletedFileRetentionDuration`` (Delta's default, 7 days), and VACUUM removes the files from storage
+once that window has passed: a later weekly run purges them, within two weeks of the DELETE. Where deletion
+vectors are on, a DELETE only marks rows, so ``REORG ... APPLY (PURGE)`` first rewrites the files that hold them.
+Not yet: Delta's log keeps per-file min/max statistics of the first columns for its own retention (30 days).
 """
 
 from __future__ import annotations
@@ -52,9 +53,10 @@ def enforce(spark: SparkSession, settings: Settings, table: Table, as_of: date) 
             rows_deleted=expired, files_removed=int(deleted["metrics"].get("numRemovedFiles", 0)),
             files_added=int(deleted["metrics"].get("numAddedFiles", 0)), delta_version=deleted["version"],
         )
-        properties = spark.sql(f"DESCRIBE DETAIL delta.{path}").first()["properties"] or {}
-        if properties.get("delta.enableDeletionVectors") == "true":
-            spark.sql(f"REORG TABLE delta.{path} APPLY (PURGE)").collect()
+    # Also when nothing expired now: a retry after a DELETE whose REORG did not happen must still purge.
+    properties = spark.sql(f"DESCRIBE DETAIL delta.{path}").first()["properties"] or {}
+    if properties.get("delta.enableDeletionVectors") == "true":
+        spark.sql(f"REORG TABLE delta.{path} APPLY (PURGE)").collect()
     spark.sql(f"VACUUM delta.{path}").collect()
     done["oldest_held"] = spark.sql(f"SELECT min({lake.quoted(RETENTION_COLUMN)}) AS day FROM delta.{path}").first()["day"]
     log.info("%s: rows delivered before %s deleted (retention %s days): %s", table.name, cutoff, table.retention_days, done)

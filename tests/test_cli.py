@@ -50,6 +50,7 @@ class _OneBackfillAtATime(http.server.BaseHTTPRequestHandler):
     """
 
     creations = []
+    unpaused_after = []  # how many creations had been asked for at each unpause
 
     def _answer(self, status: int, body: dict) -> None:
         text = json.dumps(body).encode()
@@ -74,6 +75,7 @@ class _OneBackfillAtATime(http.server.BaseHTTPRequestHandler):
 
     def do_PATCH(self):
         self.rfile.read(int(self.headers["Content-Length"]))
+        self.unpaused_after.append(len(self.creations))
         return self._answer(200, {})
 
     def do_POST(self):
@@ -96,6 +98,7 @@ def test_a_backfill_waits_for_the_one_already_running_for_the_dag_then_runs(monk
     finally:
         server.shutdown()
     assert len(_OneBackfillAtATime.creations) == 3
+    assert _OneBackfillAtATime.unpaused_after == [3]  # the DAG is unpaused once its own backfill exists, not while waiting
     printed = capsys.readouterr().out
     assert printed.count("waiting for backfill 6 of 2022-05-01..2022-05-01 to finish") == 1
     assert "backfill 7 of 2022-05-01..2022-05-01 created" in printed and "success 1" in printed

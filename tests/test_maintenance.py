@@ -119,10 +119,12 @@ def test_retention_deletes_the_rows_delivered_before_the_window_vacuums_and_reco
     assert re.findall(r"<td>(.*?)</td>", row) == ["30", "2022-06-10", "2022-05-11 (30 days old)", "2022-05-11", "6"]
     assert "no retention run yet" in section  # the other tables with a retention
 
-    # The same run again: nothing more has expired, no new version of the table, still one audit row.
+    # The same run again (a retry): nothing more has expired, and the audit row still says what was deleted.
     again = maintenance.expire(spark, settings, table_name, as_of)
     maintenance.record_maintenance(spark, settings, run, table_name, again)
     assert (again["rows_deleted"], again["delta_version"]) == (0, None)
+    [record] = lake.read_table(spark, settings, "audit", "maintenance").collect()
+    assert (record.rows_deleted, record.delta_version, record.deleted_before) == (6, 1, date(2022, 5, 11))
     operations = [row.operation for row in spark.sql(f"DESCRIBE HISTORY delta.`{path}`").collect()]
     assert operations == ["VACUUM END", "VACUUM START"] * 2 + ["DELETE", "WRITE"]  # no second DELETE
     assert lake.read_table(spark, settings, "audit", "maintenance").count() == 1

@@ -93,7 +93,8 @@ def published_records(bronze: DataFrame) -> DataFrame:
     What screening reads: the holders' names are only in bronze, and a record the rules quarantine (no known
     customer type, one account with two contents) is not the bank's word on anyone until it is corrected.
     """
-    typed = typed_accounts(bronze).withColumn("_delivery_account", F.concat_ws("/", "_batch_id", "account_id"))
+    # A delivery is a file for a day: the same file delivered for two days is two deliveries (as two runs judge it).
+    typed = typed_accounts(bronze).withColumn("_delivery_account", F.concat_ws("/", F.col("_logical_date").cast("string"), "_batch_id", "account_id"))
     published, _ = split_by_row_rules(typed, key="_delivery_account")
     return published.drop("_delivery_account")
 
