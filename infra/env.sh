@@ -23,7 +23,10 @@ export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__EXECUTOR=LocalExecutor
 # Two cores: a few tasks at a time (each Spark task is a JVM).
 export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-4}"
-export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="sqlite:///$AIRFLOW_HOME/airflow.db"
+# timeout: a connection waits up to 30 s for SQLite's write lock (Python's default is 5 s) before it
+# fails with "database is locked", which the API answers with HTTP 500 or 503: the scheduler,
+# the task runners and the CLI all write this one file.
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="sqlite:///$AIRFLOW_HOME/airflow.db?timeout=30"
 export AIRFLOW__API__HOST=127.0.0.1
 export AIRFLOW__API__PORT="$CITYLAKE_AIRFLOW_PORT"
 export AIRFLOW__API__BASE_URL="http://127.0.0.1:$CITYLAKE_AIRFLOW_PORT"

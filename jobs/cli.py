@@ -69,8 +69,10 @@ class AirflowApi:
                 detail = error.read().decode()[:500]
                 # 503: the metadata DB was busy (SQLite, the embedded installation's, locks while the
                 # scheduler writes); Airflow rolled back what it wrote, so asking again is safe (a backfill is
-                # the exception that backfill() deals with: its cleanup is best-effort).
-                if error.code == 503 and attempt < self.BUSY_RETRIES:
+                # the exception that backfill() deals with: its cleanup is best-effort). Outside the backfill
+                # routes a lock is a 500 "Database error" whose cause Airflow hides: asked again only where a
+                # repeat cannot do anything twice (a read, or setting a field to a value).
+                if self._busy(method, error.code, detail) and attempt < self.BUSY_RETRIES:
                     # Jittered: several clients that collided must not retry in step and collide again.
                     time.sleep(min(random.uniform(1.0, 3.0) * attempt, 15.0))
                     continue
@@ -81,6 +83,12 @@ class AirflowApi:
                     "`infra/airflow.sh start` (`make demo` starts it too), or give its address with --api"
                 ) from error
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _busy(method: str, status: int, detail: str) -> bool:
+        if status == 503:
+            return True
+        return status == 500 and method in ("GET", "PATCH") and '"Database error"' in detail
 
     def login(self) -> None:
         # The embedded installation runs with simple_auth_manager_all_admins: a token needs no password.

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import threading
 
+import pytest
+
 from jobs import cli
 from jobs.settings import PROJECT_ROOT
 from tests.conftest import free_port
@@ -102,3 +104,45 @@ def test_a_backfill_waits_for_the_one_already_running_for_the_dag_then_runs(monk
     printed = capsys.readouterr().out
     assert printed.count("waiting for backfill 6 of 2022-05-01..2022-05-01 to finish") == 1
     assert "backfill 7 of 2022-05-01..2022-05-01 created" in printed and "success 1" in printed
+
+
+class _LockedOnce(http.server.BaseHTTPRequestHandler):
+    """Airflow's answer while SQLite's write lock is held elsewhere: a 500 'Database error', cause hidden."""
+
+    answered = []
+
+    def _answer(self, status: int, body: dict) -> None:
+        text = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(text)))
+        self.end_headers()
+        self.wfile.write(text)
+
+    def _locked_the_first_time(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        first = not any(method == self.command for method, _ in self.answered)
+        status = 500 if first else 200
+        self.answered.append((self.command, status))
+        if first:
+            return self._answer(500, {"detail": {"reason": "Database error", "statement": "hidden", "orig_error": "hidden"}})
+        return self._answer(200, {"dag_run_id": "manual__1"})
+
+    do_PATCH = do_POST = _locked_the_first_time
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_locked_metadata_db_is_asked_again_only_where_a_repeat_does_nothing_twice(monkeypatch):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _LockedOnce)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(cli.time, "sleep", lambda seconds: None)
+    try:
+        api = cli.AirflowApi(f"http://127.0.0.1:{server.server_address[1]}")
+        api.unpause("taxi_daily")  # setting is_paused twice is setting it once
+        with pytest.raises(cli.AirflowApiError, match="HTTP 500.*Database error"):
+            api.trigger("city_themes")  # a second POST could start a second run
+    finally:
+        server.shutdown()
+    assert _LockedOnce.answered == [("PATCH", 500), ("PATCH", 200), ("POST", 500)]
