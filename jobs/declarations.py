@@ -42,6 +42,11 @@ UNSAFE_IN_CLEAR = {
 KEY_VERSION_COLUMN = "pseudonym_key_version"
 RETENTION_COLUMN = "_logical_date"  # a retention counts from the day a row was delivered for (jobs/retention.py)
 REFRESH_RULES = ("rebuild", "period_range", "snapshot")
+# Bronze keeps what was delivered, as delivered: Delta refuses any change to such a table but an append, except
+# the retention's DELETE, which lifts the property for its commit (jobs/retention.py).
+APPEND_ONLY_ZONES = frozenset({"bronze"})
+# The column types Delta keeps per-file min/max statistics for (data skipping); others get none anyway.
+STATISTICS_TYPES = ("string", "tinyint", "smallint", "int", "bigint", "float", "double", "date", "timestamp", "timestamp_ntz")
 
 
 class DeclarationError(ValueError):
@@ -117,6 +122,37 @@ class Table:
             if name == column.name or name in column.spellings:
                 return column
         raise KeyError(f"{self.name} declares no column {name!r}")
+
+    @property
+    def append_only(self) -> bool:
+        return self.zone in APPEND_ONLY_ZONES
+
+    def creation_properties(self, present: list[str]) -> dict[str, str]:
+        """The Delta table properties this table is created with: append-only, and its statistics columns."""
+        return {**({"delta.appendOnly": "true"} if self.append_only else {}), **self.statistics_properties(present)}
+
+    def statistics_properties(self, present: list[str]) -> dict[str, str]:
+        """The Delta table properties that keep classified columns out of the log's per-file statistics.
+
+        Delta records each data file's min and max of its first 32 columns in the table's log, which a
+        DELETE and VACUUM leave behind (log files are kept 30 days, then live on in checkpoints): an erased
+        name or id would outlive its rows there. Only columns classified ``none`` are given statistics.
+        ``present``: the table's columns as it is created (a bronze table's delivered spellings); a column
+        the declaration does not know (schema drift) is unclassified, so it gets none either.
+        """
+        if all(column.classification == "none" for column in self.columns):
+            return {}
+        indexed = []
+        for name in present:
+            try:
+                column = self.column(name)
+            except KeyError:
+                continue
+            if column.classification == "none" and name not in self.partition_by and (column.type in STATISTICS_TYPES or column.type.startswith("decimal")):
+                indexed.append("`" + name.replace("`", "``") + "`")
+        if not indexed:
+            return {"delta.dataSkippingNumIndexedCols": "0"}
+        return {"delta.dataSkippingStatsColumns": ",".join(indexed)}
 
     def ddl(self) -> str:
         """The declared schema as Spark DDL (``a string, b bigint``), for tables the platform writes itself."""
@@ -336,6 +372,10 @@ def _check_policy(origin: str, table: Table) -> None:
     for wanted in (*table.key, *table.partition_by, *table.cluster_by):
         if wanted not in names:
             raise DeclarationError(f"{origin}: {table.name}: key, partition or cluster column {wanted!r} is not declared")
+    for wanted in table.cluster_by:
+        if table.column(wanted).classification != "none":
+            # Clustering needs the column's statistics, and a classified column has none (statistics_properties).
+            raise DeclarationError(f"{origin}: {table.name}: cluster column {wanted!r} must be classified none")
     if table.retention_days is not None:
         dated = [column for column in table.columns if column.name == RETENTION_COLUMN and column.type == "date"]
         if not dated or not isinstance(table.retention_days, int) or table.retention_days < 1:

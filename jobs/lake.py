@@ -21,6 +21,7 @@ import uuid
 from pyspark.errors import AnalysisException, PySparkException
 from pyspark.sql import DataFrame, SparkSession
 
+from jobs import declarations
 from jobs.landing import store_for
 from jobs.settings import Settings
 
@@ -93,9 +94,11 @@ def create_table(
 ) -> None:
     """Create ``zone.table`` at its lake path with table properties, unless it exists.
 
-    Only needed where a table must be created with properties (column mapping, append-only); other
-    tables are created by their first write. SQL, since Delta's Python builder needs a classic session.
+    Only needed where a table must exist before its first write (bronze, appended to with column mapping);
+    other tables are created by their first write, which passes their declared properties (append-only,
+    statistics columns) as ``delta.*`` options. SQL, since Delta's Python builder needs a classic session.
     """
+    properties = {**declared_properties(zone, table, schema.fieldNames()), **(properties or {})}
     columns = ", ".join(f"{quoted(field.name)} {field.dataType.simpleString()}" for field in schema.fields)
     statement = f"CREATE TABLE IF NOT EXISTS delta.{quoted(settings.table_path(zone, table))} ({columns}) USING DELTA"
     if partition_by:
@@ -103,6 +106,24 @@ def create_table(
     if properties:
         statement += " TBLPROPERTIES (" + ", ".join(f"{sql_literal(key)} = {sql_literal(value)}" for key, value in properties.items()) + ")"
     spark.sql(statement)
+
+
+def declared_properties(zone: str, table: str, columns: list[str]) -> dict[str, str]:
+    """The table properties ``zone.table``'s declaration asks for at creation (none for an undeclared table)."""
+    declared = declarations.registry().tables.get(f"{zone}.{table}")
+    return declared.creation_properties(columns) if declared else {}
+
+
+def _with_declared_properties(writer, df: DataFrame, settings: Settings, zone: str, table: str):
+    """``writer`` that creates the table with what its declaration asks for, if this write creates it.
+
+    Delta takes ``delta.*`` options of the write that creates a table as its properties, in that first
+    commit; on an existing table they are left out (its properties stay as they were created)."""
+    if table_exists(df.sparkSession, settings, zone, table):
+        return writer
+    for key, value in declared_properties(zone, table, df.columns).items():
+        writer = writer.option(key, value)
+    return writer
 
 
 def quoted(identifier: str) -> str:
@@ -160,7 +181,7 @@ def replace_where(
     Delta checks that every written row matches the predicate, so a bug cannot overwrite other data.
     ``merge_schema``: columns ``df`` has and the table lacks are added (declared later), never dropped.
     """
-    writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
+    writer = _with_declared_properties(df.write.format("delta").mode("overwrite").option("replaceWhere", predicate), df, settings, zone, table)
     if merge_schema:
         writer = writer.option("mergeSchema", "true")
     if partition_by:
@@ -183,7 +204,7 @@ def merge_by_key(
     if not table_exists(spark, settings, zone, table):
         # The first batch creates the table; "error" (if it exists) keeps a concurrent creator from being overwritten.
         try:
-            df.write.format("delta").mode("error").partitionBy(*partition_by).save(path)
+            _with_declared_properties(df.write.format("delta").mode("error"), df, settings, zone, table).partitionBy(*partition_by).save(path)
             return
         except PySparkException:
             if not table_exists(spark, settings, zone, table):

@@ -38,8 +38,9 @@ from jobs.phases import phase
 from jobs.settings import Settings, load_settings
 from jobs.spark_config import build_session
 
-# Bronze keeps the delivered names, spaces and ":@" included: Delta column mapping allows them.
-BRONZE_PROPERTIES = {"delta.columnMapping.mode": "name", "delta.appendOnly": "true"}
+# Bronze keeps the delivered names, spaces and ":@" included: Delta column mapping allows them (append-only
+# comes from the declaration, with the rest of what the table is created with: lake.create_table).
+BRONZE_PROPERTIES = {"delta.columnMapping.mode": "name"}
 CORRUPT_RECORD = "_corrupt_record"
 DRIFT_SUITE = "delivery_columns.json"
 

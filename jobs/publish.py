@@ -23,7 +23,7 @@ from typing import Callable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs import lake, quality
+from jobs import lake, pseudonyms, quality
 from jobs.declarations import Table
 from jobs.landing import store_for
 from jobs.phases import phase
@@ -61,6 +61,8 @@ def run_parameters(spark: SparkSession, settings: Settings, target: Table, logic
         "volume_max": None,
         # The exact schema check's ordered columns: the table's declaration is their one home.
         "declared_columns": target.column_names,
+        # What a pseudonym looks like: jobs/pseudonyms.py is its one home.
+        "pseudonym_pattern": f"^[0-9a-f]{{{pseudonyms.PSEUDONYM_HEX_CHARS}}}$",
     }
     history = recent_volumes(spark, settings, target, logical_date)
     if len(history) >= VOLUME_MIN_HISTORY:

@@ -7,7 +7,8 @@ The rows go in one Delta DELETE; the table's earlier versions still reference th
 ``delta.deletedFileRetentionDuration`` (Delta's default, 7 days), and VACUUM removes the files from storage
 once that window has passed: a later weekly run purges them, within two weeks of the DELETE. Where deletion
 vectors are on, a DELETE only marks rows, so ``REORG ... APPLY (PURGE)`` first rewrites the files that hold them.
-Not yet: Delta's log keeps per-file min/max statistics of the first columns for its own retention (30 days).
+The log, which keeps each file's min/max statistics for 30 days, holds none of a classified column
+(``declarations.Table.statistics_properties``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ def _last_operation(spark: SparkSession, path: str) -> dict:
     return {"version": entry["version"], "metrics": dict(entry["operationMetrics"] or {})}
 
 
+def _properties(spark: SparkSession, path: str) -> dict:
+    return spark.sql(f"DESCRIBE DETAIL delta.{path}").first()["properties"] or {}
+
+
+def _set_append_only(spark: SparkSession, path: str, append_only: bool) -> None:
+    spark.sql(f"ALTER TABLE delta.{path} SET TBLPROPERTIES ('delta.appendOnly' = '{str(append_only).lower()}')").collect()
+
+
 def enforce(spark: SparkSession, settings: Settings, table: Table, as_of: date) -> dict:
     """Delete the expired rows of ``table`` and VACUUM it; what was done, for ``audit.maintenance``."""
     cutoff = expires_before(table, as_of)
@@ -46,16 +55,26 @@ def enforce(spark: SparkSession, settings: Settings, table: Table, as_of: date) 
     # Counted first: a DELETE of whole partitions only drops files and need not count their rows; and when
     # nothing has expired, no empty version is committed (a rerun changes nothing).
     expired = spark.sql(f"SELECT count(*) AS n FROM delta.{path} WHERE {condition}").first()["n"]
+    if table.append_only and _properties(spark, path).get("delta.appendOnly") != "true":
+        _set_append_only(spark, path, True)  # an earlier attempt died between lifting and setting it again
     if expired:
-        lake.retry_on_conflict(lambda: spark.sql(f"DELETE FROM delta.{path} WHERE {condition}").collect())
-        deleted = _last_operation(spark, path)
+        if table.append_only:
+            # Delta refuses any DELETE on an append-only table (bronze); retention alone may remove its rows:
+            # the property is lifted for the DELETE's commit and set again, each a version the history shows.
+            # The task runs in the writer's pool, so no append meets the table while it is lifted.
+            _set_append_only(spark, path, False)
+        try:
+            lake.retry_on_conflict(lambda: spark.sql(f"DELETE FROM delta.{path} WHERE {condition}").collect())
+            deleted = _last_operation(spark, path)
+        finally:
+            if table.append_only:
+                _set_append_only(spark, path, True)
         done.update(
             rows_deleted=expired, files_removed=int(deleted["metrics"].get("numRemovedFiles", 0)),
             files_added=int(deleted["metrics"].get("numAddedFiles", 0)), delta_version=deleted["version"],
         )
     # Also when nothing expired now: a retry after a DELETE whose REORG did not happen must still purge.
-    properties = spark.sql(f"DESCRIBE DETAIL delta.{path}").first()["properties"] or {}
-    if properties.get("delta.enableDeletionVectors") == "true":
+    if _properties(spark, path).get("delta.enableDeletionVectors") == "true":
         spark.sql(f"REORG TABLE delta.{path} APPLY (PURGE)").collect()
     spark.sql(f"VACUUM delta.{path}").collect()
     done["oldest_held"] = spark.sql(f"SELECT min({lake.quoted(RETENTION_COLUMN)}) AS day FROM delta.{path}").first()["day"]

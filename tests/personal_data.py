@@ -1,4 +1,4 @@
-"""The clear personal data a delivery of social posts holds, for tests that search where it must not be."""
+"""The clear personal data the tests deliver, and where they search for it where it must not be."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import html
 import json
 import re
 from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
 
 
 def clear_identifiers_of_posts(lines: Iterable[str]) -> set[str]:
@@ -30,3 +33,26 @@ def clear_identifiers_of_posts(lines: Iterable[str]) -> set[str]:
         point = (geo.get("coordinates") or {}).get("coordinates") if "author_id" in record else geo.get("coordinates") if geo else None
         found |= {str(value) for value in point or ()}
     return {value for value in found if len(value) >= 4 and value != "None"}
+
+
+def found_in_delta_logs(lake_root, values: set[str]) -> dict[str, list[str]]:
+    """The personal values found in any table's Delta log under ``lake_root``, restricted zones included, by file.
+
+    The log keeps each data file's per-column statistics (min and max) after the rows are deleted and the
+    files vacuumed, so an erased value must never be written there. Commits and checksums are searched as
+    text, checkpoints (Parquet) cell by cell; a value counts only as a whole token (a national id inside a
+    file size or a timestamp is not one).
+    """
+    patterns = {value: re.compile(r"(?<![0-9A-Za-z])" + re.escape(value) + r"(?![0-9A-Za-z])") for value in values}
+    found = {}
+    for path in Path(lake_root).rglob("_delta_log/*"):
+        if not path.is_file():
+            continue
+        if path.suffix == ".parquet":
+            text = "\n".join(pd.read_parquet(path).astype(str).to_numpy().ravel())
+        else:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        hits = sorted(value for value, pattern in patterns.items() if pattern.search(text))
+        if hits:
+            found[str(path.relative_to(lake_root))] = hits[:5]
+    return found

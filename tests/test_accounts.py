@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -118,6 +119,15 @@ def test_personal_data_leaves_bronze_only_as_pseudonyms_and_a_birth_year(spark, 
     cells = "\n".join(silver.astype(str).to_numpy().ravel())
     personal = {row[name] for row in rows for name in ("account_id", "customer_name", "date_of_birth", "national_id", "phone", "address") if row[name].strip()}
     assert not [value for value in personal if value in cells]
+
+
+def test_no_delta_log_holds_a_holders_personal_data_restricted_zones_included(accounts_lake, delivered):
+    from tests.personal_data import found_in_delta_logs
+
+    rows = [row for _, day_rows, _ in delivered.values() for row in day_rows]
+    personal = {row[name].strip() for row in rows for name in ("account_id", "customer_name", "national_id", "phone", "address") if len(row[name].strip()) >= 4}
+    assert (Path(accounts_lake.lake_root) / "bronze" / "bank_accounts" / "_delta_log").is_dir()
+    assert not found_in_delta_logs(accounts_lake.lake_root, personal)
 
 
 def test_an_earlier_days_extract_never_replaces_a_later_record(spark, accounts_lake, delivered):

@@ -45,14 +45,8 @@ def test_the_traceback_is_there_when_asked_for():
     assert result.returncode != 0 and "Traceback" in result.stderr and "SettingsError" in result.stderr
 
 
-class _OneBackfillAtATime(http.server.BaseHTTPRequestHandler):
-    """Airflow's answers when a backfill of the DAG is still running: 409 until it is marked complete.
-
-    The real case (CI, SQLite): a creation that answered 503 had committed its backfill, and the retry met it.
-    """
-
-    creations = []
-    unpaused_after = []  # how many creations had been asked for at each unpause
+class _JsonApi(http.server.BaseHTTPRequestHandler):
+    """A stand-in for Airflow's API: JSON answers, nothing logged."""
 
     def _answer(self, status: int, body: dict) -> None:
         text = json.dumps(body).encode()
@@ -61,6 +55,19 @@ class _OneBackfillAtATime(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(text)))
         self.end_headers()
         self.wfile.write(text)
+
+    def log_message(self, *args):
+        pass
+
+
+class _OneBackfillAtATime(_JsonApi):
+    """Airflow's answers when a backfill of the DAG is still running: 409 until it is marked complete.
+
+    The real case (CI, SQLite): a creation that answered 503 had committed its backfill, and the retry met it.
+    """
+
+    creations = []
+    unpaused_after = []  # how many creations had been asked for at each unpause
 
     def do_GET(self):
         if self.path == "/auth/token":
@@ -86,9 +93,6 @@ class _OneBackfillAtATime(http.server.BaseHTTPRequestHandler):
             return self._answer(409, {"detail": "There is already a running backfill for dag taxi_daily"})
         return self._answer(200, {"id": 7})
 
-    def log_message(self, *args):
-        pass
-
 
 def test_a_backfill_waits_for_the_one_already_running_for_the_dag_then_runs(monkeypatch, capsys):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _OneBackfillAtATime)
@@ -106,18 +110,10 @@ def test_a_backfill_waits_for_the_one_already_running_for_the_dag_then_runs(monk
     assert "backfill 7 of 2022-05-01..2022-05-01 created" in printed and "success 1" in printed
 
 
-class _LockedOnce(http.server.BaseHTTPRequestHandler):
+class _LockedOnce(_JsonApi):
     """Airflow's answer while SQLite's write lock is held elsewhere: a 500 'Database error', cause hidden."""
 
     answered = []
-
-    def _answer(self, status: int, body: dict) -> None:
-        text = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(text)))
-        self.end_headers()
-        self.wfile.write(text)
 
     def _locked_the_first_time(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
@@ -129,9 +125,6 @@ class _LockedOnce(http.server.BaseHTTPRequestHandler):
         return self._answer(200, {"dag_run_id": "manual__1"})
 
     do_PATCH = do_POST = _locked_the_first_time
-
-    def log_message(self, *args):
-        pass
 
 
 def test_a_locked_metadata_db_is_asked_again_only_where_a_repeat_does_nothing_twice(monkeypatch):

@@ -62,6 +62,24 @@ def test_a_retention_is_whole_days_counted_on_the_day_a_row_was_delivered_for():
             declarations.parse("tests", one_table(columns, name="bronze.people", extra=f"    retention_days: {days}\n"))
 
 
+def test_only_columns_classified_none_get_delta_statistics_and_a_cluster_column_must_be_one():
+    columns = (
+        "      - {name: Full Name, type: string, classification: direct_identifier, treatment: keep, spellings: [full_name]}\n"
+        "      - {name: Post Id, type: string, classification: none, treatment: keep, spellings: [post_id]}\n"
+        "      - {name: tags, type: array<string>, classification: none, treatment: keep}\n"
+        "      - {name: _logical_date, type: date, classification: none, treatment: keep}\n"
+    )
+    (bronze,), *_ = declarations.parse("tests", one_table(columns, name="bronze.people", extra="    partition_by: [_logical_date]\n"))
+    # As created: a delivered spelling counts; a drifted column, an array and the partition column get none.
+    assert bronze.statistics_properties(["full_name", "post_id", "tags", "new_field", "_logical_date"]) == {"delta.dataSkippingStatsColumns": "`post_id`"}
+    assert bronze.statistics_properties(["Full Name", "Post Id"]) == {"delta.dataSkippingStatsColumns": "`Post Id`"}
+    assert bronze.statistics_properties(["Full Name"]) == {"delta.dataSkippingNumIndexedCols": "0"}
+    (public,), *_ = declarations.parse("tests", one_table("      - {name: day, type: date, classification: none, treatment: keep}\n", name="gold.counts"))
+    assert public.statistics_properties(["day"]) == {}  # nothing classified: Delta's defaults
+    with pytest.raises(DeclarationError, match=r"bronze\.people: cluster column 'Full Name' must be classified none"):
+        declarations.parse("tests", one_table(columns, name="bronze.people", extra="    cluster_by: [Full Name]\n"))
+
+
 def test_a_silver_table_with_pseudonyms_gets_the_key_version_column():
     (table,), *_ = declarations.parse("tests", one_table("      - {name: person_id, type: string, classification: direct_identifier, treatment: pseudonymise}\n"))
     assert table.pseudonymised == ("person_id",)

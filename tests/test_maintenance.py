@@ -81,13 +81,29 @@ def test_the_audit_trail_a_run_adds_a_file_to_is_compacted_while_another_run_wri
 
 
 def expiring_rows(spark, settings, table_name: str, days: list[date]):
-    """Three rows a delivered day, every other declared column NULL, written as the table's writer would."""
+    """Three rows a delivered day, every other declared column NULL, written as the table's writer would:
+    bronze created first as the pipeline creates it (append-only, column mapping), then appended to."""
+    from jobs.pipeline import BRONZE_PROPERTIES
+
     table = registry().table(table_name)
     rows = [(day, f"b{day:%m%d}-{row}") for day in days for row in range(3)]
     frame = spark.createDataFrame(rows, "_logical_date date, _batch_id string").select(
         *[F.col(column.name) if column.name in ("_logical_date", "_batch_id") else F.lit(None).cast(column.type).alias(column.name) for column in table.columns]
     )
-    frame.write.format("delta").partitionBy(*table.partition_by).save(settings.table_path(*table.address))
+    if table.zone == "bronze":
+        lake.create_table(spark, settings, *table.address, frame.schema, table.partition_by, BRONZE_PROPERTIES)
+        assert lake_properties(spark, settings, table)["delta.appendOnly"] == "true"
+    frame.write.format("delta").mode("append").partitionBy(*table.partition_by).save(settings.table_path(*table.address))
+
+
+def lake_properties(spark, settings, table) -> dict:
+    return spark.sql(f"DESCRIBE DETAIL delta.`{settings.table_path(*table.address)}`").first()["properties"]
+
+
+def history(spark, settings, table) -> list[str]:
+    """The table's operations, newest first; bronze's creation and the retention's lifting of append-only aside."""
+    entries = spark.sql(f"DESCRIBE HISTORY delta.`{settings.table_path(*table.address)}`").collect()
+    return [entry.operation for entry in entries if entry.operation not in ("CREATE TABLE", "SET TBLPROPERTIES")]
 
 
 @pytest.mark.parametrize("table_name", ["bronze.social_posts", "quarantine.social_posts"])  # by partition; inside files
@@ -100,17 +116,20 @@ def test_retention_deletes_the_rows_delivered_before_the_window_vacuums_and_reco
     result = maintenance.expire(spark, settings, table_name, as_of)
     maintenance.record_maintenance(spark, settings, run, table_name, result)
 
-    zone, table = table_name.split(".")
+    declared = registry().table(table_name)
+    zone, table = declared.address
     kept = lake.read_table(spark, settings, zone, table)
     assert sorted({row._logical_date for row in kept.collect()}) == [day for day in days if day >= date(2022, 5, 11)]
-    assert (result["cutoff"], result["rows_deleted"], result["delta_version"]) == (date(2022, 5, 11), 6, 1)
-    path = settings.table_path(zone, table)
-    operations = [row.operation for row in spark.sql(f"DESCRIBE HISTORY delta.`{path}`").collect()]
-    assert operations == ["VACUUM END", "VACUUM START", "DELETE", "WRITE"]
+    deleted_in = 3 if declared.append_only else 1  # bronze: created, appended to, append-only lifted, DELETE
+    assert (result["cutoff"], result["rows_deleted"], result["delta_version"]) == (date(2022, 5, 11), 6, deleted_in)
+    assert history(spark, settings, declared) == ["VACUUM END", "VACUUM START", "DELETE", "WRITE"]
+    if declared.append_only:  # bronze is append-only again once its expired rows are gone
+        assert lake_properties(spark, settings, declared)["delta.appendOnly"] == "true"
     # Delta's own window still holds the deleted files for time travel (7 days): the next week's VACUUM purges them.
-    assert spark.read.format("delta").option("versionAsOf", 0).load(path).count() == 3 * len(days)
+    path = settings.table_path(zone, table)
+    assert spark.read.format("delta").option("versionAsOf", deleted_in - 1).load(path).count() == 3 * len(days)
     [record] = lake.read_table(spark, settings, "audit", "maintenance").collect()
-    assert (record.table_name, record.operation, record.zorder_by, record.delta_version) == (table_name, "RETENTION", None, 1)
+    assert (record.table_name, record.operation, record.zorder_by, record.delta_version) == (table_name, "RETENTION", None, deleted_in)
     assert (record.retention_days, record.deleted_before, record.rows_deleted, record.oldest_held) == (30, date(2022, 5, 11), 6, date(2022, 5, 11))
     # The auditor's report: the oldest day held against the retention, as of the run.
     page = report.render_index(report.gather_index(spark, settings))
@@ -120,13 +139,16 @@ def test_retention_deletes_the_rows_delivered_before_the_window_vacuums_and_reco
     assert "no retention run yet" in section  # the other tables with a retention
 
     # The same run again (a retry): nothing more has expired, and the audit row still says what was deleted.
+    if declared.append_only:  # as if the first attempt had died between its DELETE and setting append-only again
+        spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('delta.appendOnly' = 'false')").collect()
     again = maintenance.expire(spark, settings, table_name, as_of)
+    if declared.append_only:
+        assert lake_properties(spark, settings, declared)["delta.appendOnly"] == "true"
     maintenance.record_maintenance(spark, settings, run, table_name, again)
     assert (again["rows_deleted"], again["delta_version"]) == (0, None)
     [record] = lake.read_table(spark, settings, "audit", "maintenance").collect()
-    assert (record.rows_deleted, record.delta_version, record.deleted_before) == (6, 1, date(2022, 5, 11))
-    operations = [row.operation for row in spark.sql(f"DESCRIBE HISTORY delta.`{path}`").collect()]
-    assert operations == ["VACUUM END", "VACUUM START"] * 2 + ["DELETE", "WRITE"]  # no second DELETE
+    assert (record.rows_deleted, record.delta_version, record.deleted_before) == (6, deleted_in, date(2022, 5, 11))
+    assert history(spark, settings, declared) == ["VACUUM END", "VACUUM START"] * 2 + ["DELETE", "WRITE"]  # no second DELETE
     assert lake.read_table(spark, settings, "audit", "maintenance").count() == 1
 
 

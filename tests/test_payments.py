@@ -189,8 +189,6 @@ def test_a_rerun_of_a_day_leaves_the_same_tables(spark, payments_lake, delivered
 def test_a_key_rotation_rekeys_alert_evidence_element_by_element_and_alerts_still_join_payments(spark, payments_lake, monkeypatch):
     """Runs last: it re-keys the module's lake."""
     import dataclasses
-    import hashlib
-    import hmac
     import os
 
     from jobs import pseudonyms
@@ -204,7 +202,9 @@ def test_a_key_rotation_rekeys_alert_evidence_element_by_element_and_alerts_stil
     assert rekeyed["gold.aml_alerts"] == len(before) and "silver.payment_transactions" in rekeyed
 
     def layered(pseudonym: str) -> str:
-        return hmac.new(second.encode(), pseudonym.encode(), hashlib.sha256).hexdigest()
+        from tests.test_pseudonyms import expected_pseudonym_under
+
+        return expected_pseudonym_under(second, pseudonym)
 
     after = frame(spark, payments_lake, "gold.aml_alerts").set_index("alert_id")
     for alert_id, alert in after.iterrows():

@@ -194,7 +194,7 @@ def test_screening_finds_the_customers_named_after_listed_people_and_writes_them
     cells = "\n".join(hits.drop(columns="listed_name").astype(str).to_numpy().ravel())
     personal = {row[name] for row in rows for name in ("account_id", "customer_name", "date_of_birth", "national_id", "phone", "address") if row[name]}
     assert not [value for value in personal if value in cells]
-    assert pd.api.types.is_string_dtype(hits["account"]) and hits["account"].str.fullmatch("[0-9a-f]{64}").all()
+    assert pd.api.types.is_string_dtype(hits["account"]) and hits["account"].str.fullmatch("[0-9a-f]{32}").all()
 
 
 def test_account_risk_adds_its_parts_from_alerts_open_hits_and_payments_with_hit_counterparties(spark):

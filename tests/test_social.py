@@ -13,6 +13,7 @@ import json
 import re
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -224,6 +225,16 @@ def test_silver_agrees_with_the_generators_ground_truth(spark, social_lake, deli
     # Sentiment against the generator's labels (its construction rules: see the README for what this measures).
     people = joined[~joined["is_bot_truth"]]
     assert (people["sentiment"] == people["sentiment_truth"]).mean() >= 0.7
+
+
+def test_no_delta_log_holds_a_personal_value_of_the_posts_restricted_zones_included(social_lake, delivered):
+    from tests.personal_data import found_in_delta_logs
+
+    _, lines = delivered
+    secrets = clear_identifiers_of_posts(line.text for shape in lines.values() for line in shape)
+    logs = list(Path(social_lake.lake_root).rglob("_delta_log/*.json"))
+    assert any("bronze" in str(path) for path in logs) and any("quarantine" in str(path) for path in logs)
+    assert not found_in_delta_logs(social_lake.lake_root, secrets)
 
 
 def test_gold_opinion_matches_pandas_over_silver_with_small_cells_suppressed(spark, social_lake):
