@@ -119,9 +119,10 @@ def _with_declared_properties(writer, df: DataFrame, settings: Settings, zone: s
 
     Delta takes ``delta.*`` options of the write that creates a table as its properties, in that first
     commit; on an existing table they are left out (its properties stay as they were created)."""
-    if table_exists(df.sparkSession, settings, zone, table):
+    properties = declared_properties(zone, table, df.columns)
+    if not properties or table_exists(df.sparkSession, settings, zone, table):  # the registry first: no storage call for most tables
         return writer
-    for key, value in declared_properties(zone, table, df.columns).items():
+    for key, value in properties.items():
         writer = writer.option(key, value)
     return writer
 

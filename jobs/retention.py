@@ -35,10 +35,6 @@ def _last_operation(spark: SparkSession, path: str) -> dict:
     return {"version": entry["version"], "metrics": dict(entry["operationMetrics"] or {})}
 
 
-def _properties(spark: SparkSession, path: str) -> dict:
-    return spark.sql(f"DESCRIBE DETAIL delta.{path}").first()["properties"] or {}
-
-
 def _set_append_only(spark: SparkSession, path: str, append_only: bool) -> None:
     spark.sql(f"ALTER TABLE delta.{path} SET TBLPROPERTIES ('delta.appendOnly' = '{str(append_only).lower()}')").collect()
 
@@ -55,7 +51,8 @@ def enforce(spark: SparkSession, settings: Settings, table: Table, as_of: date) 
     # Counted first: a DELETE of whole partitions only drops files and need not count their rows; and when
     # nothing has expired, no empty version is committed (a rerun changes nothing).
     expired = spark.sql(f"SELECT count(*) AS n FROM delta.{path} WHERE {condition}").first()["n"]
-    if table.append_only and _properties(spark, path).get("delta.appendOnly") != "true":
+    properties = spark.sql(f"DESCRIBE DETAIL delta.{path}").first()["properties"] or {}
+    if table.append_only and properties.get("delta.appendOnly") != "true":
         _set_append_only(spark, path, True)  # an earlier attempt died between lifting and setting it again
     if expired:
         if table.append_only:
@@ -74,7 +71,7 @@ def enforce(spark: SparkSession, settings: Settings, table: Table, as_of: date) 
             files_added=int(deleted["metrics"].get("numAddedFiles", 0)), delta_version=deleted["version"],
         )
     # Also when nothing expired now: a retry after a DELETE whose REORG did not happen must still purge.
-    if _properties(spark, path).get("delta.enableDeletionVectors") == "true":
+    if properties.get("delta.enableDeletionVectors") == "true":
         spark.sql(f"REORG TABLE delta.{path} APPLY (PURGE)").collect()
     spark.sql(f"VACUUM delta.{path}").collect()
     done["oldest_held"] = spark.sql(f"SELECT min({lake.quoted(RETENTION_COLUMN)}) AS day FROM delta.{path}").first()["day"]
