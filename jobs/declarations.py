@@ -42,6 +42,8 @@ UNSAFE_IN_CLEAR = {
 KEY_VERSION_COLUMN = "pseudonym_key_version"
 RETENTION_COLUMN = "_logical_date"  # a retention counts from the day a row was delivered for (jobs/retention.py)
 REFRESH_RULES = ("rebuild", "period_range", "snapshot")
+# A restricted table's rows hold a data subject wherever their identifier appears, in any delivered field.
+ANYWHERE = "*"
 # Bronze keeps what was delivered, as delivered: Delta refuses any change to such a table but an append, except
 # the retention's DELETE, which lifts the property for its commit (jobs/retention.py).
 APPEND_ONLY_ZONES = frozenset({"bronze"})
@@ -83,6 +85,9 @@ class Table:
     suite: str | None = None  # the Great Expectations suite that gates its writes
     accepts_new_columns: bool = False  # bronze keeps columns a publisher adds (schema drift)
     format: str = "delta"
+    # Which data subjects' rows it may hold, and in which columns: ((kind, (column, ...)), ...); ANYWHERE
+    # (restricted zones only) means any field of the row as delivered (jobs/erasure.py).
+    subjects: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def zone(self) -> str:
@@ -122,6 +127,10 @@ class Table:
             if name == column.name or name in column.spellings:
                 return column
         raise KeyError(f"{self.name} declares no column {name!r}")
+
+    def subject_columns(self, kind: str) -> tuple[str, ...]:
+        """The columns holding a subject of ``kind`` (clear in restricted zones, a keyed pseudonym elsewhere); () if none."""
+        return dict(self.subjects).get(kind, ())
 
     @property
     def append_only(self) -> bool:
@@ -260,11 +269,25 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class Subject:
+    """A kind of data subject the lake holds (a social author, an account holder): what a request names them by.
+
+    Tables declare where they hold one (``subjects:``); erasure and consent find the subject there."""
+
+    kind: str
+    domain: str
+    description: str
+    identifier: str  # what the request's subject identifier is, in words
+    identifier_pattern: str  # a valid identifier matches it whole (Python regex)
+
+
+@dataclass(frozen=True)
 class Registry:
     tables: dict[str, Table]
     ingestions: dict[str, Ingestion] = field(default_factory=dict)  # by source
     products: dict[str, Product] = field(default_factory=dict)  # by name
     snapshots: dict[str, Snapshot] = field(default_factory=dict)  # by source
+    subjects: dict[str, Subject] = field(default_factory=dict)  # by kind
 
     def table(self, name: str) -> Table:
         try:
@@ -322,6 +345,33 @@ class Registry:
         """Tables whose rows expire (declared ``retention_days``): maintenance deletes and purges them."""
         return [table for table in self.tables.values() if table.retention_days is not None]
 
+    def holding(self, kind: str) -> list[Table]:
+        """Tables that declare they may hold a data subject of ``kind``."""
+        return [table for table in self.tables.values() if table.subject_columns(kind)]
+
+    def subject(self, kind: str) -> Subject:
+        try:
+            return self.subjects[kind]
+        except KeyError:
+            raise KeyError(f"unknown data subject kind {kind!r}; declared: {sorted(self.subjects)}") from None
+
+    def erasure_pipelines(self) -> list[Ingestion | Snapshot | Product]:
+        """The pipelines an erasure goes through (jobs/erasure.py): those whose tables may hold a subject, and
+        products over a table one of those changes, in dependency order (sources first, each product after
+        the products it reads)."""
+        changed = {table.name for kind in self.subjects for table in self.holding(kind)}
+        for ingestion in self.ingestions.values():
+            if ingestion.silver in changed:
+                changed.update(ingestion.gold)
+        chosen = [pipeline for pipeline in (*self.ingestions.values(), *self.snapshots.values()) if set(pipeline.tables) & changed]
+        remaining = list(self.products.values())
+        while ready := [product for product in remaining if set(product.inputs) & changed or set(product.outputs) & changed]:
+            for product in ready:
+                chosen.append(product)
+                changed.update(product.outputs)
+                remaining.remove(product)
+        return chosen
+
     def clustered(self) -> list[Table]:
         """Tables maintenance compacts and Z-orders (declared ``cluster_by``)."""
         return [table for table in self.tables.values() if table.cluster_by]
@@ -359,6 +409,7 @@ def _table(origin: str, domain: str, owner: str, raw: dict) -> Table:
         key=_tuple(raw.get("key")), partition_by=_tuple(raw.get("partition_by")), cluster_by=_tuple(raw.get("cluster_by")),
         purposes=_tuple(raw.get("purposes")), retention_days=raw.get("retention_days"), bi=bool(raw.get("bi", False)),
         suite=raw.get("suite"), accepts_new_columns=bool(raw.get("accepts_new_columns", False)), format=raw.get("format", "delta"),
+        subjects=tuple((str(kind), _tuple(columns)) for kind, columns in (raw.get("subjects") or {}).items()),
     )
     if table.pseudonym_columns and KEY_VERSION_COLUMN not in table.column_names:
         table = Table(**{**table.__dict__, "columns": columns + (Column(KEY_VERSION_COLUMN, "int", "none", "keep", "version of the key that made this row's pseudonyms"),)})
@@ -376,6 +427,17 @@ def _check_policy(origin: str, table: Table) -> None:
         if table.column(wanted).classification != "none":
             # Clustering needs the column's statistics, and a classified column has none (statistics_properties).
             raise DeclarationError(f"{origin}: {table.name}: cluster column {wanted!r} must be classified none")
+    for kind, columns in table.subjects:
+        if not columns:
+            raise DeclarationError(f"{origin}: {table.name}: subject {kind!r} names no column")
+        for name in columns:
+            if name == ANYWHERE:
+                if not table.restricted:
+                    raise DeclarationError(f"{origin}: {table.name}: subject {kind!r} '{ANYWHERE}' (anywhere in the row) is for restricted zones; name the pseudonymised columns")
+            elif name not in names:
+                raise DeclarationError(f"{origin}: {table.name}: subject {kind!r} column {name!r} is not declared")
+            elif not table.restricted and name not in table.pseudonym_columns:
+                raise DeclarationError(f"{origin}: {table.name}: subject {kind!r} column {name!r} is not pseudonymised, so a subject's pseudonym cannot be found in it")
     if table.retention_days is not None:
         dated = [column for column in table.columns if column.name == RETENTION_COLUMN and column.type == "date"]
         if not dated or not isinstance(table.retention_days, int) or table.retention_days < 1:
@@ -398,14 +460,31 @@ def _check_policy(origin: str, table: Table) -> None:
             raise DeclarationError(f"{origin}: {table.name}.{column.name}: a dropped column is not in the table; remove it")
 
 
-def parse(domain: str, text: str, origin: str | None = None) -> tuple[list[Table], list[Ingestion], list[Product], list[Snapshot]]:
-    """One domain's declarations file -> its tables, ingestions, products and snapshots."""
-    origin = origin or f"jobs/{domain}/{DECLARATIONS_FILE}"
+def _subjects(origin: str, domain: str, document: dict) -> list[Subject]:
+    subjects = []
+    for raw in document.get("subjects") or ():
+        try:
+            subjects.append(Subject(domain=domain, **{key: str(raw[key]) for key in ("kind", "description", "identifier", "identifier_pattern")}))
+        except KeyError as error:
+            raise DeclarationError(f"{origin}: subject lacks {error.args[0]!r}") from None
+    return subjects
+
+
+def _load(origin: str, text: str) -> dict:
     try:
         # libyaml's loader where the wheel has it: DAG parsing reads every declaration.
-        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     except yaml.YAMLError as error:
         raise DeclarationError(f"{origin}: not valid YAML: {error}") from error
+
+
+def parse(domain: str, text: str, origin: str | None = None) -> tuple[list[Table], list[Ingestion], list[Product], list[Snapshot]]:
+    """One domain's declarations file -> its tables, ingestions, products and snapshots (its subjects: ``_subjects``)."""
+    origin = origin or f"jobs/{domain}/{DECLARATIONS_FILE}"
+    return _parse_document(domain, _load(origin, text), origin)
+
+
+def _parse_document(domain: str, document: dict, origin: str) -> tuple[list[Table], list[Ingestion], list[Product], list[Snapshot]]:
     owner = document.get("owner")
     if not owner:
         raise DeclarationError(f"{origin}: no owner")
@@ -445,9 +524,15 @@ def parse(domain: str, text: str, origin: str | None = None) -> tuple[list[Table
 
 def build(documents: dict[str, str]) -> Registry:
     """A registry from ``{domain: declarations text}``, with every cross-reference checked."""
-    tables, ingestions, products, snapshots = {}, {}, {}, {}
+    tables, ingestions, products, snapshots, subjects = {}, {}, {}, {}, {}
     for domain, text in sorted(documents.items()):
-        domain_tables, domain_ingestions, domain_products, domain_snapshots = parse(domain, text)
+        origin = f"jobs/{domain}/{DECLARATIONS_FILE}"
+        document = _load(origin, text)
+        domain_tables, domain_ingestions, domain_products, domain_snapshots = _parse_document(domain, document, origin)
+        for subject in _subjects(origin, domain, document):
+            if subject.kind in subjects:
+                raise DeclarationError(f"data subject {subject.kind} is declared twice: in jobs/{subjects[subject.kind].domain} and jobs/{domain}")
+            subjects[subject.kind] = subject
         for table in domain_tables:
             if table.name in tables:
                 raise DeclarationError(f"{table.name} is declared twice: in jobs/{tables[table.name].domain} and jobs/{domain}")
@@ -458,7 +543,7 @@ def build(documents: dict[str, str]) -> Registry:
             products[product.name] = product
         for snapshot in domain_snapshots:
             snapshots[snapshot.source] = snapshot
-    registry = Registry(tables, ingestions, products, snapshots)
+    registry = Registry(tables, ingestions, products, snapshots, subjects)
     _check_references(registry)
     return registry
 
@@ -486,6 +571,10 @@ def _check_references(registry: Registry) -> None:
         for name in snapshot.outputs:
             if name not in registry.tables or registry.tables[name].zone != "silver":
                 raise DeclarationError(f"snapshot {snapshot.source}: output {name!r} is not a declared silver table")
+    for table in registry.tables.values():
+        for kind, _ in table.subjects:
+            if kind not in registry.subjects:
+                raise DeclarationError(f"{table.name} (jobs/{table.domain}): data subject {kind!r} is not declared; declared: {sorted(registry.subjects)}")
     seen: dict[str, str] = {}
     for pipeline in registry.pipelines:
         for name in pipeline.tables:

@@ -100,6 +100,14 @@ class ManifestEntry:
     landed_path: str
     # The file's own columns, in delivered order (entries written before they were kept have none).
     columns: tuple[str, ...] = field(default=())
+    # Erasures that rewrote the landed file without a subject's records, oldest first: request ids, the
+    # content's hash before and after, records removed. ``sha256`` stays the delivered content's: it names
+    # the batch (a rerun of the day finds bronze holding it) and recognises a re-delivery of the same file.
+    rewrites: tuple[dict, ...] = field(default=())
+
+    @property
+    def landed_key(self) -> str:
+        return f"{self.source}/{self.logical_date}/{self.file_name}"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -107,7 +115,7 @@ class ManifestEntry:
     @classmethod
     def from_json(cls, text: str) -> "ManifestEntry":
         document = json.loads(text)
-        return cls(**{**document, "columns": tuple(document.get("columns") or ())})
+        return cls(**{**document, "columns": tuple(document.get("columns") or ()), "rewrites": tuple(document.get("rewrites") or ())})
 
 
 def sha256_of(path: Path) -> str:
@@ -310,11 +318,61 @@ def land_file(
     return entry, True
 
 
-def manifest_entries(settings: Settings, source: str, logical_date: str) -> list[ManifestEntry]:
-    """The manifest entries of every file landed for one source and day."""
+def manifest_entries(settings: Settings, source: str, logical_date: str | None = None) -> list[ManifestEntry]:
+    """The manifest entries of every file landed for one source and day (every day: ``None``)."""
     store = store_for(settings.landing_root)
     entries = [ManifestEntry.from_json(text) for text in store.read_all(f"_manifest/{source}/")]
-    return sorted((entry for entry in entries if entry.logical_date == logical_date), key=lambda e: e.file_name)
+    return sorted((entry for entry in entries if logical_date in (None, entry.logical_date)), key=lambda e: (e.logical_date, e.file_name))
+
+
+def _records(text: str, kind: str) -> tuple[list[str], list[str]]:
+    """A landed text file's header lines and its records, each as its exact text (line ends included)."""
+    if kind == "csv":
+        # A quoted field may hold line breaks: records are cut where the csv module ends one.
+        lines = text.splitlines(keepends=True)
+        header, records, pending = lines[:1], [], ""
+        for line in lines[1:]:
+            pending += line
+            if pending.count('"') % 2 == 0:
+                records.append(pending)
+                pending = ""
+        return header, records + ([pending] if pending else [])
+    return [], text.splitlines(keepends=True)
+
+
+def rewrite_without(settings: Settings, entry: ManifestEntry, holds_subject, request_ids: list[str]) -> tuple[int, str | None]:
+    """Rewrite a landed text file without the records ``holds_subject(record_text)`` finds; record it in the manifest.
+
+    Returns the records removed and the new content's sha256 (None when nothing was removed). The file is
+    replaced whole (atomically on a local store; S3 replaces an object whole); the manifest entry, written
+    after it, keeps the delivered hash and adds the rewrite. A rerun finds nothing left and changes nothing.
+    """
+    kind = delivery_format(entry.file_name)
+    if kind not in ("csv", "jsonl"):
+        raise LandingError(f"{entry.landed_path}: a {kind} delivery cannot be rewritten record by record; erase it by hand")
+    store = store_for(settings.landing_root)
+    raw = store.read_bytes(entry.landed_key)
+    zipped = _is_gzip(entry.file_name)
+    text = (gzip.decompress(raw) if zipped else raw).decode("utf-8")
+    header, records = _records(text, kind)
+    kept = [record for record in records if not holds_subject(record)]
+    removed = len(records) - len(kept)
+    if not removed:
+        return 0, None
+    content = "".join(header + kept).encode("utf-8")
+    content = gzip.compress(content, mtime=0) if zipped else content
+    before = hashlib.sha256(raw).hexdigest()
+    after = hashlib.sha256(content).hexdigest()
+    with tempfile.NamedTemporaryFile() as rewritten:
+        rewritten.write(content)
+        rewritten.flush()
+        store.put_file(entry.landed_key, Path(rewritten.name))
+    rewrite = {"request_ids": list(request_ids), "sha256_before": before, "sha256_after": after, "records_removed": removed,
+               "rewritten_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    updated = ManifestEntry(**{**asdict(entry), "columns": entry.columns, "size_bytes": len(content), "rows": entry.rows - removed,
+                               "rewrites": (*entry.rewrites, rewrite)})
+    store.put_text(f"_manifest/{entry.source}/{entry.sha256}.json", updated.to_json())
+    return removed, after
 
 
 class _LocalStore:
@@ -327,6 +385,9 @@ class _LocalStore:
     def read_text(self, key: str) -> str | None:
         target = self.root / key
         return target.read_text() if target.exists() else None
+
+    def read_bytes(self, key: str) -> bytes:
+        return (self.root / key).read_bytes()
 
     def read_all(self, prefix: str) -> list[str]:
         folder = self.root / prefix
@@ -417,6 +478,10 @@ class _S3Store:
                 return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read().decode()
             except self.client.exceptions.NoSuchKey:
                 return None
+
+    def read_bytes(self, key: str) -> bytes:
+        with self._failing_as_landing_error("read", self._key(key)):
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
 
     def read_all(self, prefix: str) -> list[str]:
         texts = []

@@ -18,6 +18,7 @@ if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpat
 # The platform's own jobs; every source's and product's job comes from its declaration.
 PLATFORM_JOBS = {
     "maintenance": "jobs.maintenance",
+    "erasure": "jobs.erasure",
     "report": "jobs.report",
 }
 

@@ -42,6 +42,10 @@ class Settings:
     pseudonym_key_version: str  # a positive integer; raised by a rotation (README, "Pseudonyms")
     jars_dir: str
     web_assets_dir: str
+    # Hours an erasure keeps the deleted files readable by time travel before it purges them (jobs/erasure.py);
+    # 0, the embedded default, purges in the erasure's own run: a deployment whose readers hold snapshots
+    # for longer sets their longest hold here.
+    erasure_purge_hours: str = "0"
 
     def zone_path(self, zone: str) -> str:
         """Storage path of a lake zone (bronze, silver, ...)."""
@@ -70,6 +74,7 @@ def _defaults() -> dict[str, str]:
         "pseudonym_key_version": "1",
         "jars_dir": str(state / "jars"),
         "web_assets_dir": str(state / "web_assets"),
+        "erasure_purge_hours": "0",
     }
 
 
@@ -134,5 +139,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         )
     if not values["pseudonym_key_version"].isdigit() or int(values["pseudonym_key_version"]) < 1:
         raise SettingsError(f"CITYLAKE_PSEUDONYM_KEY_VERSION: {values['pseudonym_key_version']!r} must be a positive integer")
+    if not values["erasure_purge_hours"].isdigit():
+        raise SettingsError(f"CITYLAKE_ERASURE_PURGE_HOURS: {values['erasure_purge_hours']!r} must be a whole number of hours (0 or more)")
     values["jars_dir"] = _validate_location("jars_dir", values["jars_dir"])
     return Settings(**values)

@@ -15,7 +15,7 @@ from jobs.settings import PROJECT_ROOT
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 EXPECTED_DAG_IDS = {
     "nyc311_daily", "taxi_daily", "waste_monthly", "crimes_daily", "social_posts_daily", "payments_daily", "accounts_daily", "sanctions_list_daily",
-    "city_themes", "city_issue_priority", "sanctions_screening", "account_risk", "lake_maintenance",
+    "city_themes", "city_issue_priority", "sanctions_screening", "account_risk", "lake_maintenance", "erasure",
 }
 SOURCE_DAGS = {
     "nyc311_daily": "gold.service_requests_daily",
@@ -100,7 +100,7 @@ def test_every_declared_source_and_product_has_its_dag_and_every_dag_is_declared
     from jobs.declarations import registry
 
     declared = {pipeline.dag_id: pipeline for pipeline in registry().pipelines}
-    assert set(declared) | {"lake_maintenance"} == EXPECTED_DAG_IDS == set(dagbag.dag_ids)
+    assert set(declared) | {"lake_maintenance", "erasure"} == EXPECTED_DAG_IDS == set(dagbag.dag_ids)
     for dag_id, pipeline in declared.items():
         dag = dagbag.dags[dag_id]
         assert dag.doc_md == registry().doc(pipeline)
