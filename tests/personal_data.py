@@ -39,13 +39,20 @@ def found_in_delta_logs(lake_root, values: set[str]) -> dict[str, list[str]]:
     """The personal values found in any table's Delta log under ``lake_root``, restricted zones included, by file.
 
     The log keeps each data file's per-column statistics (min and max) after the rows are deleted and the
-    files vacuumed, so an erased value must never be written there. Commits and checksums are searched as
-    text, checkpoints (Parquet) cell by cell; a value counts only as a whole token (a national id inside a
-    file size or a timestamp is not one).
+    files vacuumed, so an erased value must never be written there.
+    """
+    return found_in_files(lake_root, values, "_delta_log/*")
+
+
+def found_in_files(root, values: set[str], glob: str = "*") -> dict[str, list[str]]:
+    """The values found in the files under ``root`` matching ``glob``, by file (the first five of each).
+
+    Parquet (data files, checkpoints) is searched cell by cell, anything else as text; a value counts only
+    as a whole token (a national id inside a file size or a timestamp is not one).
     """
     patterns = {value: re.compile(r"(?<![0-9A-Za-z])" + re.escape(value) + r"(?![0-9A-Za-z])") for value in values}
     found = {}
-    for path in Path(lake_root).rglob("_delta_log/*"):
+    for path in Path(root).rglob(glob):
         if not path.is_file():
             continue
         if path.suffix == ".parquet":
@@ -54,5 +61,5 @@ def found_in_delta_logs(lake_root, values: set[str]) -> dict[str, list[str]]:
             text = path.read_bytes().decode("utf-8", errors="replace")
         hits = sorted(value for value, pattern in patterns.items() if pattern.search(text))
         if hits:
-            found[str(path.relative_to(lake_root))] = hits[:5]
+            found[str(path.relative_to(root))] = hits[:5]
     return found

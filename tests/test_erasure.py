@@ -9,13 +9,11 @@ file as text.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from jobs import erasure, landing
@@ -25,6 +23,7 @@ from jobs.synthetic import payments as payments_generator
 from jobs.synthetic import social as social_generator
 from tests import pipeline_runs
 from tests.conftest import make_settings
+from tests.personal_data import found_in_files as holding
 
 DAY = date(2022, 5, 2)
 HEADER = ",".join(erasure.REQUEST_FIELDS)
@@ -102,25 +101,6 @@ def test_a_landed_file_is_rewritten_without_the_subjects_records_and_the_manifes
 
 
 # --- on Delta: a social author and an account holder ------------------------------------------------------
-
-
-def holding(root: Path, values: set[str]) -> dict[str, list[str]]:
-    """Files under ``root`` holding any of ``values`` as a whole token: Parquet cell by cell, anything else as text."""
-    import re
-
-    patterns = {value: re.compile(r"(?<![0-9A-Za-z])" + re.escape(value) + r"(?![0-9A-Za-z])") for value in values}
-    found = {}
-    for path in Path(root).rglob("*"):
-        if not path.is_file() or path.name.endswith(".crc") and path.name.startswith("."):
-            continue
-        if path.suffix == ".parquet":
-            text = "\n".join(pd.read_parquet(path).astype(str).to_numpy().ravel())
-        else:
-            text = path.read_bytes().decode("utf-8", errors="replace")
-        hits = sorted(value for value, pattern in patterns.items() if pattern.search(text))
-        if hits:
-            found[str(path.relative_to(root))] = hits
-    return found
 
 
 @pytest.fixture(scope="module")
