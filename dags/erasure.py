@@ -40,7 +40,7 @@ with DAG(
     @task
     def review_requests() -> dict:
         """Check every request file; what is pending, by count only (identifiers never go to XCom or the log)."""
-        from jobs.erasure import read_requests
+        from jobs.erasure_requests import read_requests
         from jobs.settings import load_settings
 
         requests = read_requests(load_settings())

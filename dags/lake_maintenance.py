@@ -7,7 +7,8 @@ the files removed and added, and the Delta version produced, in `audit.maintenan
 
 One more task per table declared with `retention_days` (raw personal data: bronze, quarantine) deletes the rows
 delivered (`_logical_date`) more than that many days before the end of the run's week, then runs VACUUM
-(`jobs/retention.py` says when the bytes leave storage). Each is a row in `audit.maintenance` (operation
+(`jobs/retention.py` says when the bytes leave storage); a source's bronze task deletes its landed files of those
+days too (their manifest entries stay, marked expired). Each is a row in `audit.maintenance` (operation
 `RETENTION`, with the day, the rows deleted and the oldest day still held).
 
 **Does not collide with writers:** each table's task runs in the Airflow pool of the DAG that writes

@@ -17,6 +17,7 @@ started=$(date +%s)
 # - bank accounts (KYC): for each generated day, the records of the accounts in its payments, some holders
 #   named after listed people;
 # - the sanctions list: OFAC's SDN sample (tests/data/ofac_sdn) as the first day's pull;
+# - the consent registry: each day, consent events of that day's authors and account holders (a fifth withdraw);
 # - DSNY waste tonnage (monthly): the three months up to the last day's, the first with a year of history.
 first_day=2022-05-01
 demo_days="${CITYLAKE_DEMO_DAYS:-7}"
@@ -43,6 +44,8 @@ citylake generate social_posts "$first_day" "$half_day" --rows "$rows" --shape t
 citylake generate social_posts "$second_half" "$last_day" --rows "$rows" --shape weibo
 citylake generate bank_payments "$generated_from" "$last_day" --rows "$rows"
 citylake generate bank_accounts "$generated_from" "$last_day" --rows "$rows"
+# After the deliveries it reads: each day's consent events are about that day's authors and account holders.
+citylake generate consent_registry "$first_day" "$last_day" --rows 40
 mkdir -p "$CITYLAKE_INBOX_ROOT/ofac_sdn/$first_day"
 cp tests/data/ofac_sdn/sdn.csv tests/data/ofac_sdn/alt.csv tests/data/ofac_sdn/add.csv "$CITYLAKE_INBOX_ROOT/ofac_sdn/$first_day/"
 citylake generate nyc_dsny_waste "$first_month" "$last_month" --rows 59
@@ -71,6 +74,8 @@ sleep 10
 citylake backfill accounts_daily "$generated_from" "$last_day" --timeout "$wait_seconds" & pids+=($!)
 sleep 10
 citylake backfill sanctions_list_daily "$first_day" "$first_day" --timeout "$wait_seconds" & pids+=($!)
+sleep 10
+citylake backfill consent_daily "$first_day" "$last_day" --timeout "$wait_seconds" & pids+=($!)
 for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
 citylake unpause city_themes city_issue_priority sanctions_screening account_risk || status=$?
 citylake trigger city_issue_priority sanctions_screening || status=$?
@@ -79,9 +84,18 @@ citylake wait city_themes --timeout "$wait_seconds" || status=$?
 citylake wait city_issue_priority --timeout "$wait_seconds" || status=$?
 citylake wait sanctions_screening --timeout "$wait_seconds" || status=$?
 citylake wait account_risk --timeout "$wait_seconds" || status=$?
+
+# The right to erasure: one reviewed, approved request (a bank customer, named by an account of theirs from the
+# first KYC extract), carried out everywhere by the erasure DAG and certified. The identifier is never printed.
+holder=$(awk -F, 'NR > 1 && $1 ~ /^AC[0-9]+$/ {print $1; exit}' "$CITYLAKE_INBOX_ROOT/bank_accounts/$generated_from/"*.csv)
+citylake erasure request account_holder "$holder" --reason "the customer closed the account and asked to be erased" \
+  --requested-by "the customer" --approved-by "data protection officer" || status=$?
+citylake unpause erasure || status=$?
+citylake wait erasure --timeout "$wait_seconds" || status=$?
 citylake summary 2>/dev/null || status=$?
 
 echo
+echo "erasure certificates (JSON): $CITYLAKE_REPORTS_ROOT/erasure/; each also a page of the quality report: $CITYLAKE_REPORTS_ROOT/quality/index.html"
 echo "citylake demo finished in $(( $(date +%s) - started )) s (exit status $status)."
 echo "Airflow keeps running so you can explore the runs: http://127.0.0.1:$CITYLAKE_AIRFLOW_PORT"
 echo "Stop it with: make stop"

@@ -9,6 +9,8 @@
     citylake generate SOURCE FROM TO [--rows N] [--shape S]  synthetic deliveries into the inbox
     citylake pools FILE                the declared Airflow pools, for `airflow pools import`
     citylake amlsim [--days N]         IBM AMLSim's sample into the inbox as payments extracts, a step a day
+    citylake erasure request KIND ID --reason R --requested-by P [--approved-by Q]
+                                       a reviewed erasure request, checked, into the inbox for the erasure DAG
 
 ``backfill`` talks to the Airflow API server (the same REST API the UI uses) and never imports
 Airflow; ``summary`` starts a local Spark session on the lake.
@@ -267,6 +269,16 @@ def wait_until_settled(api: AirflowApi, dag_id: str, timeout_seconds: float, qui
         time.sleep(3)
 
 
+def request_erasure(kind: str, identifier: str, reason: str, requested_by: str, approved_by: str, request_id: str | None) -> None:
+    """Write a checked erasure request into the inbox; the erasure DAG carries it out once approved."""
+    from jobs.erasure_requests import add_request
+    from jobs.settings import load_settings
+
+    request = add_request(load_settings(), kind, identifier, reason, requested_by, approved_by, request_id)
+    state = "approved: the next erasure run carries it out" if request.approved else "awaiting approval: nothing is done until approved_by is filled in"
+    print(f"erasure request {request.request_id} ({request.subject_kind}) written to {request.file}: {state}", flush=True)
+
+
 def summary() -> None:
     """Print the lake's tables with row counts, the latest quality results and reconciliations."""
     from jobs.summary import print_summary
@@ -399,7 +411,9 @@ def operator_errors() -> tuple[type[Exception], ...]:
     from jobs.settings import SettingsError
     from jobs.spark_config import EngineUnreachableError, MissingJarsError
 
-    return (AirflowApiError, SettingsError, EngineUnreachableError, MissingJarsError, LandingError, PseudonymKeyError)
+    from jobs.erasure_requests import RequestFileError
+
+    return (AirflowApiError, SettingsError, EngineUnreachableError, MissingJarsError, LandingError, PseudonymKeyError, RequestFileError)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -469,7 +483,18 @@ def run_command(argv: list[str]) -> None:
 
     amlsim_parser.add_argument("--sample", default=str(PROJECT_ROOT / "tests" / "data" / "amlsim_20k"))
     amlsim_parser.add_argument("--days", type=_positive, help="only the first DAYS steps (all 149 of the sample when left out)")
+    erasure_commands = commands.add_parser("erasure", help="the right to erasure: reviewed requests for the erasure DAG").add_subparsers(dest="action", required=True)
+    request_parser = erasure_commands.add_parser("request", help="add an erasure request (checked as the DAG reads it) to today's request file")
+    request_parser.add_argument("kind", help="the kind of data subject, as a domain declares it (social_author, account_holder)")
+    request_parser.add_argument("identifier", help="the subject's identifier in that kind's form (never echoed)")
+    request_parser.add_argument("--reason", required=True)
+    request_parser.add_argument("--requested-by", required=True)
+    request_parser.add_argument("--approved-by", default="", help="the reviewer; without it the request waits and does nothing")
+    request_parser.add_argument("--request-id", help="default: er-<timestamp>")
     args = parser.parse_args(argv)
+    if args.command == "erasure":
+        request_erasure(args.kind, args.identifier, args.reason, args.requested_by, args.approved_by, args.request_id)
+        return
     if args.command == "amlsim":
         deliver_amlsim(args.sample, args.days)
         return

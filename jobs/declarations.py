@@ -288,6 +288,7 @@ class Registry:
     products: dict[str, Product] = field(default_factory=dict)  # by name
     snapshots: dict[str, Snapshot] = field(default_factory=dict)  # by source
     subjects: dict[str, Subject] = field(default_factory=dict)  # by kind
+    consent_table: str | None = None  # the silver table of consent events (jobs/consent.py), if a domain declares one
 
     def table(self, name: str) -> Table:
         try:
@@ -524,11 +525,15 @@ def _parse_document(domain: str, document: dict, origin: str) -> tuple[list[Tabl
 
 def build(documents: dict[str, str]) -> Registry:
     """A registry from ``{domain: declarations text}``, with every cross-reference checked."""
-    tables, ingestions, products, snapshots, subjects = {}, {}, {}, {}, {}
+    tables, ingestions, products, snapshots, subjects, consent_table = {}, {}, {}, {}, {}, None
     for domain, text in sorted(documents.items()):
         origin = f"jobs/{domain}/{DECLARATIONS_FILE}"
         document = _load(origin, text)
         domain_tables, domain_ingestions, domain_products, domain_snapshots = _parse_document(domain, document, origin)
+        if document.get("consent"):
+            if consent_table:
+                raise DeclarationError(f"jobs/{domain}: a second table of consent events; {consent_table} is declared already")
+            consent_table = str(document["consent"])
         for subject in _subjects(origin, domain, document):
             if subject.kind in subjects:
                 raise DeclarationError(f"data subject {subject.kind} is declared twice: in jobs/{subjects[subject.kind].domain} and jobs/{domain}")
@@ -543,7 +548,7 @@ def build(documents: dict[str, str]) -> Registry:
             products[product.name] = product
         for snapshot in domain_snapshots:
             snapshots[snapshot.source] = snapshot
-    registry = Registry(tables, ingestions, products, snapshots, subjects)
+    registry = Registry(tables, ingestions, products, snapshots, subjects, consent_table)
     _check_references(registry)
     return registry
 
@@ -571,6 +576,8 @@ def _check_references(registry: Registry) -> None:
         for name in snapshot.outputs:
             if name not in registry.tables or registry.tables[name].zone != "silver":
                 raise DeclarationError(f"snapshot {snapshot.source}: output {name!r} is not a declared silver table")
+    if registry.consent_table and registry.consent_table not in registry.tables:
+        raise DeclarationError(f"consent: {registry.consent_table!r} is not a declared table")
     for table in registry.tables.values():
         for kind, _ in table.subjects:
             if kind not in registry.subjects:

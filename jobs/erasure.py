@@ -37,129 +37,34 @@ pseudonym, so the clear identifier outlives the erasure nowhere the lake keeps.
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib
-import io
 import json
 import logging
 import re
-import uuid
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs import audit, lake, landing, pipeline, pseudonyms, publish
+from jobs import audit, lake, landing, pipeline, pseudonyms, publish, subject_rows
+from jobs.erasure_requests import CARRIED_OUT, Request, mark_certified, pending, token_pattern
+from jobs.report import CERTIFICATES_FOLDER
 from jobs.audit import RunContext
-from jobs.declarations import ANYWHERE, Ingestion, Product, Snapshot, Table, registry
+from jobs.declarations import Ingestion, Product, Snapshot, Table, registry
 from jobs.settings import Settings
 
-REQUESTS_FOLDER = "erasure_requests"  # under the inbox
-REQUEST_FIELDS = ("request_id", "subject_kind", "subject_identifier", "reason", "requested_by", "approved_by", "requested_at")
-CARRIED_OUT = "pseudonym:"  # a certified request's identifier, replaced by this and the subject's pseudonym
-CERTIFICATES_FOLDER = "erasure"  # under the reports root
 STEPS_TABLE = "audit.erasure_steps"
-# A whole token: the identifier not inside a longer run of letters or digits (an account inside another).
-_EDGE = "0-9A-Za-z"
 # Delta refuses VACUUM with less than a week's retention unless told the operator means it.
 _RETENTION_CHECK = "spark.databricks.delta.retentionDurationCheck.enabled"
 
 log = logging.getLogger("citylake.erasure")
 
 
-class RequestFileError(ValueError):
-    """A request file cannot be read as requests; the message names file and line, never an identifier."""
-
-
 class ErasureIncomplete(RuntimeError):
     """Verification found the subject somewhere: no certificate; the message names the places."""
-
-
-@dataclass(frozen=True)
-class Request:
-    request_id: str
-    subject_kind: str
-    identifier: str = field(repr=False)  # personal data: never logged, never in a certificate
-    reason: str
-    requested_by: str
-    approved_by: str
-    requested_at: str
-    file: str
-    line: int
-
-    @property
-    def approved(self) -> bool:
-        return bool(self.approved_by)
-
-    @property
-    def certified(self) -> bool:
-        return self.identifier.startswith(CARRIED_OUT)
-
-
-def token_pattern(identifier: str) -> str:
-    """The identifier as a whole token; the same pattern in Python's and Java's regex (identifiers are word-like)."""
-    return f"(?<![{_EDGE}]){re.escape(identifier)}(?![{_EDGE}])"
-
-
-def _request(path: Path, line: int, row: dict) -> Request:
-    where = f"{path}, line {line}"
-    if None in row or any(row.get(name) is None for name in REQUEST_FIELDS):
-        raise RequestFileError(f"{where}: a request has exactly the fields {list(REQUEST_FIELDS)}")
-    values = {name: row[name].strip() for name in REQUEST_FIELDS}
-    for name in REQUEST_FIELDS:
-        if name != "approved_by" and not values[name]:
-            raise RequestFileError(f"{where}: {name} is empty")
-    try:
-        kind = registry().subject(values["subject_kind"])
-    except KeyError as error:
-        raise RequestFileError(f"{where}: {error.args[0]}") from None
-    identifier = values["subject_identifier"]
-    certified = identifier.startswith(CARRIED_OUT) and re.fullmatch(f"[0-9a-f]{{{pseudonyms.PSEUDONYM_HEX_CHARS}}}", identifier[len(CARRIED_OUT):])
-    if not certified and not re.fullmatch(kind.identifier_pattern, identifier):
-        raise RequestFileError(f"{where}: subject_identifier is not {kind.identifier} (the form {kind.identifier_pattern}); the value is not repeated here")
-    try:
-        datetime.fromisoformat(values["requested_at"])
-    except ValueError:
-        raise RequestFileError(f"{where}: requested_at {values['requested_at']!r} is not an ISO 8601 date and time") from None
-    return Request(values["request_id"], kind.kind, identifier, values["reason"], values["requested_by"], values["approved_by"], values["requested_at"], str(path), line)
-
-
-def request_files(settings: Settings) -> list[Path]:
-    folder = Path(settings.inbox_root) / REQUESTS_FOLDER
-    return sorted(folder.glob("*.csv")) if folder.is_dir() else []
-
-
-def read_requests(settings: Settings) -> list[Request]:
-    """Every request delivered, checked; the same request id twice with another subject is refused."""
-    requests: dict[str, Request] = {}
-    for path in request_files(settings):
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            missing = [name for name in REQUEST_FIELDS if name not in (reader.fieldnames or [])]
-            if missing:
-                raise RequestFileError(f"{path}: the header lacks {missing}; a request file has the columns {list(REQUEST_FIELDS)}")
-            try:
-                for row in reader:
-                    request = _request(path, reader.line_num, row)
-                    earlier = requests.get(request.request_id)
-                    if earlier and (earlier.subject_kind, earlier.identifier) != (request.subject_kind, request.identifier):
-                        raise RequestFileError(f"{path}, line {reader.line_num}: request {request.request_id} was given for another subject in {earlier.file}, line {earlier.line}")
-                    requests.setdefault(request.request_id, request)
-            except csv.Error as error:
-                raise RequestFileError(f"{path}, line {reader.line_num}: not CSV ({error})") from None
-    return list(requests.values())
-
-
-def pending(settings: Settings) -> list[Request]:
-    """Approved requests not certified yet; those awaiting approval are logged and left alone."""
-    requests = read_requests(settings)
-    for request in requests:
-        if not request.approved:
-            log.info("erasure request %s awaits approval: nothing is done", request.request_id)
-    return [request for request in requests if request.approved and not request.certified]
 
 
 def subject_pseudonym(keys: pseudonyms.PseudonymKeys, request: Request) -> str:
@@ -172,53 +77,8 @@ def subject_pseudonym(keys: pseudonyms.PseudonymKeys, request: Request) -> str:
 
 
 def _subjects_view(spark: SparkSession, keys: pseudonyms.PseudonymKeys, requests: list[Request]) -> str:
-    """A session-private view of the requests: id, identifier, its token pattern, its pseudonym.
-
-    Conditions join against it, so no identifier is ever a literal of a plan, a predicate or a Delta log entry."""
-    rows = [(request.request_id, request.identifier, token_pattern(request.identifier), subject_pseudonym(keys, request)) for request in requests]
-    view = f"erasure_subjects_{uuid.uuid4().hex}"
-    spark.createDataFrame(rows, "request_id string, identifier string, pattern string, pseudonym string").createOrReplaceTempView(view)
-    return view
-
-
-def match_condition(table: Table, kind: str, schema) -> str:
-    """SQL over ``t`` (the table) and ``s`` (the subjects view): the row holds the subject."""
-    columns = table.subject_columns(kind)
-    if ANYWHERE in columns:
-        row = "to_json(struct(" + ", ".join(f"t.{lake.quoted(name)}" for name in schema.fieldNames()) + "))"
-        return f"{row} RLIKE s.pattern"
-    types = {field.name: field.dataType.typeName() for field in schema.fields}
-    value = "s.identifier" if table.restricted else "s.pseudonym"
-    return " OR ".join(
-        f"array_contains(t.{lake.quoted(name)}, {value})" if types.get(name) == "array" else f"t.{lake.quoted(name)} = {value}"
-        for name in columns
-    )
-
-
-def _count_by_request(spark: SparkSession, path: str, view: str, condition: str, version: int | None = None) -> dict[str, int]:
-    source = f"delta.{lake.quoted(path)}" + (f" VERSION AS OF {version}" if version is not None else "")
-    rows = spark.sql(f"SELECT s.request_id, count(*) AS n FROM {source} AS t JOIN {view} AS s ON {condition} GROUP BY s.request_id").collect()
-    return {row["request_id"]: row["n"] for row in rows}
-
-
-def _set_append_only(spark: SparkSession, path: str, append_only: bool) -> None:
-    spark.sql(f"ALTER TABLE delta.{lake.quoted(path)} SET TBLPROPERTIES ('delta.appendOnly' = '{str(append_only).lower()}')").collect()
-
-
-def _delete_matching(spark: SparkSession, table: Table, path: str, view: str, condition: str) -> dict:
-    """One MERGE deleting every row the condition matches; Delta's metrics of it."""
-    quoted = lake.quoted(path)
-    properties = spark.sql(f"DESCRIBE DETAIL delta.{quoted}").first()["properties"] or {}
-    append_only = properties.get("delta.appendOnly") == "true"
-    if append_only:
-        _set_append_only(spark, path, False)  # as retention does (jobs/retention.py); set again below
-    try:
-        lake.retry_on_conflict(lambda: spark.sql(f"MERGE INTO delta.{quoted} AS t USING {view} AS s ON {condition} WHEN MATCHED THEN DELETE").collect())
-        entry = spark.sql(f"DESCRIBE HISTORY delta.{quoted} LIMIT 1").first()
-    finally:
-        if append_only or table.append_only:
-            _set_append_only(spark, path, True)
-    return dict(entry["operationMetrics"] or {})
+    """The requests' subjects as a view (jobs/subject_rows.py), keyed by request id."""
+    return subject_rows.subjects_view(spark, [(request.request_id, request.identifier, token_pattern(request.identifier), subject_pseudonym(keys, request)) for request in requests])
 
 
 # --- the steps, recorded -----------------------------------------------------------------------------
@@ -280,14 +140,14 @@ def _pipeline_named(dag_id: str) -> Ingestion | Snapshot | Product:
 def _erase_from_table(spark, settings, table: Table, kind: str, view: str, requests: list[Request], keys, run: RunContext) -> tuple[list[Step], int | None]:
     """Delete the subject's rows from one table; a step per request, and the version before the deletion."""
     path = settings.table_path(*table.address)
-    if not lake.table_exists(spark, settings, *table.address):
-        return [], None
-    condition = match_condition(table, kind, lake.read_table(spark, settings, *table.address).schema)
+    if not lake.table_exists(spark, settings, *table.address):  # visited: nothing can be held where nothing was written
+        return [Step(request.request_id, kind, subject_pseudonym(keys, request), table.name, detail="the table does not exist (yet)", run_id=run.run_id) for request in requests], None
+    condition = subject_rows.match_condition(table, kind, lake.read_table(spark, settings, *table.address).schema)
     before = lake.latest_version(spark, settings, *table.address)
-    counts = _count_by_request(spark, path, view, condition)
+    counts = subject_rows.count_by_subject(spark, path, view, condition)
     metrics, after, erased_at = {}, before, None
     if counts:
-        metrics = _delete_matching(spark, table, path, view, condition)
+        metrics = subject_rows.delete_matching(spark, table, path, view, condition)
         after, erased_at = lake.latest_version(spark, settings, *table.address), _now()
         log.info("%s: %d rows of %d erasure request(s) deleted (version %s -> %s)", table.name, sum(counts.values()), len(counts), before, after)
     files = int(metrics.get("numTargetFilesRemoved", 0))
@@ -337,7 +197,7 @@ def _erase_staging(spark, settings, table: Table, kind: str, view: str, requests
             schema = spark.read.format("delta").load(path).schema
         except Exception:  # noqa: BLE001 - a copy whose write never committed holds no table: searched as files by certify
             continue
-        counts = _count_by_request(spark, path, view, match_condition(table, kind, schema))
+        counts = subject_rows.count_by_subject(spark, path, view, subject_rows.match_condition(table, kind, schema))
         if counts:
             store.delete_tree(key)
             for request_id, n in counts.items():
@@ -359,6 +219,8 @@ def _erase_landing(settings: Settings, source: str, kind: str, requests: list[Re
     files = {request_id: 0 for request_id in patterns}
     hashes: dict[str, list[str]] = {request_id: [] for request_id in patterns}
     for entry in landing.manifest_entries(settings, source):
+        if entry.expired_at:  # retention deleted the file already
+            continue
         found: set[str] = set()
 
         def holds_subject(record: str) -> bool:
@@ -435,7 +297,7 @@ def erase(spark: SparkSession, settings: Settings, run: RunContext, dag_id: str,
                     silver = lake_tables.table(chosen.silver)
                     removed = spark.sql(
                         f"SELECT t.* FROM delta.{lake.quoted(settings.table_path(*silver.address))} VERSION AS OF {silver_version} AS t "
-                        f"LEFT SEMI JOIN {view} AS s ON {match_condition(silver, kind, lake.read_table(spark, settings, *silver.address).schema)}"
+                        f"LEFT SEMI JOIN {view} AS s ON {subject_rows.match_condition(silver, kind, lake.read_table(spark, settings, *silver.address).schema)}"
                     )
                     before = lake.latest_version(spark, settings, *table.address) if lake.table_exists(spark, settings, *table.address) else None
                     detail = _recompute_gold(spark, settings, chosen, removed, run, expectations_dir)
@@ -470,7 +332,7 @@ def _derived_steps(spark, settings, table: Table, kind: str, view: str, requests
     """After a recomputation: delete any row still holding the subject; a step per request with what was done."""
     held: dict[str, int] = {}
     if table.subject_columns(kind) and before is not None:
-        held = _count_by_request(spark, settings.table_path(*table.address), view, match_condition(table, kind, lake.read_table(spark, settings, *table.address).schema), before)
+        held = subject_rows.count_by_subject(spark, settings.table_path(*table.address), view, subject_rows.match_condition(table, kind, lake.read_table(spark, settings, *table.address).schema), before)
     residual = _erase_from_table(spark, settings, table, kind, view, requests, keys, run)[0] if table.subject_columns(kind) else []
     after = lake.latest_version(spark, settings, *table.address) if lake.table_exists(spark, settings, *table.address) else None
     changed = after != before
@@ -502,8 +364,8 @@ def _count_cells_holding(spark: SparkSession, frame_of, view: str, column: str |
     try:
         frame = frame_of()
         text = F.col(column) if column else F.to_json(F.struct(*[F.col(f"`{name}`") for name in frame.columns]))
-        found = frame.select(text.alias("cells")).join(spark.table(view), F.expr("cells RLIKE pattern OR instr(cells, pseudonym) > 0")).groupBy("request_id").count()
-        return Counter({row["request_id"]: row["count"] for row in found.collect()})
+        found = frame.select(text.alias("cells")).join(spark.table(view), F.expr("cells RLIKE pattern OR instr(cells, pseudonym) > 0")).groupBy("subject_key").count()
+        return Counter({row["subject_key"]: row["count"] for row in found.collect()})
     except Exception as error:
         if _absent(error):
             return Counter()
@@ -539,10 +401,10 @@ def verify(spark: SparkSession, settings: Settings, requests: list[Request], key
         for table in lake_tables.holding(kind):
             path = settings.table_path(*table.address)
             if lake.table_exists(spark, settings, *table.address):
-                condition = match_condition(table, kind, lake.read_table(spark, settings, *table.address).schema)
+                condition = subject_rows.match_condition(table, kind, lake.read_table(spark, settings, *table.address).schema)
                 subject = ":subject_pseudonym" if not table.restricted else ":subject_identifier_token"
                 query = f"SELECT count(*) FROM {table.name} AS t WHERE {condition.replace('s.pseudonym', subject).replace('s.pattern', subject).replace('s.identifier', subject)}"
-                add(table.name, "rows of the subject in the current version", query, _count_by_request(spark, path, view, condition))
+                add(table.name, "rows of the subject in the current version", query, subject_rows.count_by_subject(spark, path, view, condition))
             add(table.name, "data files in storage (any version) holding the identifier or pseudonym", f"every Parquet file under {table.name}'s folder, cell by cell", _search_files(spark, path, view))
             add(table.name, "Delta log entries holding the identifier or pseudonym", f"{table.name}/_delta_log: commits, checksums, checkpoints", _search_log(spark, path, view))
             if not table.restricted:
@@ -551,7 +413,7 @@ def verify(spark: SparkSession, settings: Settings, requests: list[Request], key
         patterns = {request.request_id: re.compile(token_pattern(request.identifier)) for request in requests if not request.certified}
         store = landing.store_for(settings.landing_root)
         for source in sorted({ingestion.source for ingestion in lake_tables.ingestions.values() if any(lake_tables.table(name).subject_columns(kind) for name in ingestion.tables)}):
-            entries = landing.manifest_entries(settings, source)
+            entries = [entry for entry in landing.manifest_entries(settings, source) if not entry.expired_at]
             found = Counter()
             for entry in entries:
                 text = _landed_text(store, entry)
@@ -593,22 +455,6 @@ def certificate(request: Request, pseudonym: str, steps: list[Step], checks: lis
     }
 
 
-def _mark_certified(request: Request, pseudonym: str) -> None:
-    """Rewrite the request's line with the identifier replaced by ``pseudonym:<the subject's pseudonym>``."""
-    path = Path(request.file)
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header, rows = reader.fieldnames, list(reader)
-    for row in rows:
-        if row["request_id"].strip() == request.request_id:
-            row["subject_identifier"] = CARRIED_OUT + pseudonym
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    landing._LocalStore(str(path.parent)).put_text(path.name, out.getvalue())
-
-
 def certify(spark: SparkSession, settings: Settings, run: RunContext) -> list[dict]:
     """Verify every pending request's erasure and write its certificate; fail naming what is left, if anything."""
     requests = pending(settings)
@@ -634,7 +480,7 @@ def certify(spark: SparkSession, settings: Settings, run: RunContext) -> list[di
             continue
         document = certificate(request, pseudonym, steps, checks, keys.version)
         store.put_text(f"{CERTIFICATES_FOLDER}/{request.request_id}.json", json.dumps(document, indent=2, default=str))
-        _mark_certified(request, pseudonym)
+        mark_certified(request, pseudonym)
         certificates.append(document)
         log.info("erasure request %s certified: %d rows removed, every check zero", request.request_id, document["rows_removed"])
     if incomplete:
@@ -645,11 +491,6 @@ def certify(spark: SparkSession, settings: Settings, run: RunContext) -> list[di
 def _places(kind: str) -> set[str]:
     """Where an erase task records a step for a subject of ``kind``: every table that may hold one."""
     return {table.name for table in registry().holding(kind)}
-
-
-def read_certificates(settings: Settings) -> list[dict]:
-    store = landing.store_for(settings.reports_root)
-    return [json.loads(text) for text in store.read_all(f"{CERTIFICATES_FOLDER}/")]
 
 
 # --- the job ---------------------------------------------------------------------------------------------
@@ -683,4 +524,4 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> No
         certify(spark, settings, run)
         from jobs import report
 
-        report.write_report_logging_errors(spark, settings, args.dag_id, args.run_id)
+        report.write_report_logging_errors(spark, settings, args.dag_id, args.run_id)  # the certificates' pages and the index

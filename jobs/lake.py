@@ -132,6 +132,11 @@ def quoted(identifier: str) -> str:
     return "`" + identifier.replace("`", "``") + "`"
 
 
+def set_append_only(spark: SparkSession, path: str, append_only: bool) -> None:
+    """Set or lift ``delta.appendOnly`` on the table at ``path``: only retention and erasure lift it, for one commit."""
+    spark.sql(f"ALTER TABLE delta.{quoted(path)} SET TBLPROPERTIES ('delta.appendOnly' = '{str(append_only).lower()}')").collect()
+
+
 def latest_version(spark: SparkSession, settings: Settings, zone: str, table: str) -> int:
     """The table's newest Delta version."""
     return spark.sql(f"DESCRIBE HISTORY delta.{quoted(settings.table_path(zone, table))} LIMIT 1").first()["version"]

@@ -100,6 +100,8 @@ class ManifestEntry:
     landed_path: str
     # The file's own columns, in delivered order (entries written before they were kept have none).
     columns: tuple[str, ...] = field(default=())
+    # When retention deleted the landed file (jobs/retention.py); the entry stays, so a re-delivery is still known.
+    expired_at: str | None = None
     # Erasures that rewrote the landed file without a subject's records, oldest first: request ids, the
     # content's hash before and after, records removed. ``sha256`` stays the delivered content's: it names
     # the batch (a rerun of the day finds bronze holding it) and recognises a re-delivery of the same file.
@@ -325,6 +327,22 @@ def manifest_entries(settings: Settings, source: str, logical_date: str | None =
     return sorted((entry for entry in entries if logical_date in (None, entry.logical_date)), key=lambda e: (e.logical_date, e.file_name))
 
 
+def expire_landed(settings: Settings, source: str, before: str) -> list[ManifestEntry]:
+    """Delete the landed files of ``source`` delivered for a day before ``before`` (ISO); their manifest entries
+    stay, marked expired, so a re-delivery of the same bytes is still recognised and lands nothing."""
+    store = store_for(settings.landing_root)
+    expired = []
+    for entry in manifest_entries(settings, source):
+        if entry.logical_date >= before or entry.expired_at:
+            continue
+        store.delete(entry.landed_key)  # first: a crash before the manifest is written is finished by the next run
+        entry = ManifestEntry(**{**asdict(entry), "columns": entry.columns, "rewrites": entry.rewrites,
+                                 "expired_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+        store.put_text(f"_manifest/{source}/{entry.sha256}.json", entry.to_json())
+        expired.append(entry)
+    return expired
+
+
 def _records(text: str, kind: str) -> tuple[list[str], list[str]]:
     """A landed text file's header lines and its records, each as its exact text (line ends included)."""
     if kind == "csv":
@@ -405,6 +423,9 @@ class _LocalStore:
 
     def delete_tree(self, prefix: str) -> None:
         shutil.rmtree(self.root / prefix, ignore_errors=True)
+
+    def delete(self, key: str) -> None:
+        (self.root / key).unlink(missing_ok=True)
 
     def put_file(self, key: str, path: Path) -> None:
         target = self.root / key
@@ -511,6 +532,10 @@ class _S3Store:
         with self._failing_as_landing_error("delete", self._key(prefix)):
             for start in range(0, len(keys), 1000):
                 self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": [{"Key": key} for key in keys[start:start + 1000]], "Quiet": True})
+
+    def delete(self, key: str) -> None:
+        with self._failing_as_landing_error("delete", self._key(key)):
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
     def put_file(self, key: str, path: Path) -> None:
         with self._failing_as_landing_error("upload", self._key(key)):

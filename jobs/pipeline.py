@@ -31,7 +31,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from jobs import alerts, audit, declarations, lake, pseudonyms, publish, quality, report
+from jobs import alerts, audit, consent, declarations, lake, pseudonyms, publish, quality, report
 from jobs.audit import Reconciliation, RunContext, record_quality, record_reconciliation
 from jobs.landing import DeliveryColumns, ManifestEntry, delivery_format, manifest_entries, omits_nulls
 from jobs.phases import phase
@@ -323,6 +323,9 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, source
     entries = manifest_entries(settings, source.name, run_context.logical_date)
     if not entries:
         raise DeliveryError(f"{settings.landing_root}/_manifest/{source.name}: nothing landed for {run_context.logical_date}")
+    expired = [entry.file_name for entry in entries if entry.expired_at]
+    if expired:
+        raise DeliveryError(f"{source.name} {run_context.logical_date}: the landed files {expired} are past their retention and were deleted (jobs/retention.py); the day cannot be rerun")
     # Before any work: a missing, short or silently changed key stops the run here.
     key = pseudonyms.checked_key(spark, settings, run_context.run_id) if source.silver.pseudonymised else None
     silver_batches: list[DataFrame] = []
@@ -331,7 +334,11 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, source
         with audit.recording(spark, settings, run_context) as trail:
             for entry in entries:
                 silver_batches.append(process_file(spark, settings, run_context, source, entry, expectations_dir, key))
-            publish_gold(spark, settings, run_context, source, silver_batches, [entry.file_name for entry in entries], expectations_dir)
+            # Withdrawn consent: those subjects' silver rows go (earlier days' too), and gold follows for their periods.
+            with phase("consent"):
+                withdrawn_rows = consent.drop_from_table(spark, settings, run_context, source.silver)
+            touched = silver_batches + ([withdrawn_rows] if withdrawn_rows is not None else [])
+            publish_gold(spark, settings, run_context, source, touched, [entry.file_name for entry in entries], expectations_dir)
     finally:
         # A shared engine: a run that failed half-way leaves none of its cached batches behind.
         for batch in silver_batches:

@@ -18,7 +18,7 @@ from typing import Callable
 
 from pyspark.sql import DataFrame, SparkSession
 
-from jobs import alerts, audit, declarations, lake, pipeline, pseudonyms, publish, report
+from jobs import alerts, audit, consent, declarations, lake, pipeline, pseudonyms, publish, report
 from jobs.audit import RunContext
 from jobs.settings import Settings
 
@@ -44,6 +44,7 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, produc
             return
         if key is not None:
             rows = pseudonyms.pseudonymise(rows, target, key, target.pseudonym_columns)
+        rows = consent.without_withdrawn(spark, settings, run_context, target, rows)
         with audit.recording(spark, settings, run_context) as trail:
             publish.write_audit_publish(
                 spark, settings, run_context, target, rows, f"{product.name}-{run_context.logical_date}", expectations_dir,

@@ -32,6 +32,7 @@ from jobs.settings import Settings, load_settings
 from jobs.spark_config import build_session
 
 REPORT_FOLDER = "quality"
+CERTIFICATES_FOLDER = "erasure"  # under the reports root: one JSON certificate per erasure request (jobs/erasure.py)
 log = logging.getLogger(__name__)
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #1d2733; }
@@ -104,7 +105,7 @@ def gather_index(spark: SparkSession, settings: Settings) -> dict:
     A batch validated by several runs (reruns, replays) counts once, by its latest run; its quarantined
     rows are those its latest reconciliation counted.
     """
-    index = {"daily": [], "runs": [], "quarantined": {}, "publications": {}, "retention": _retention(spark, settings)}
+    index = {"daily": [], "runs": [], "quarantined": {}, "publications": {}, "retention": _retention(spark, settings), "erasures": read_certificates(settings)}
     results = _table_or_none(spark, settings, "audit", "dq_results")
     if results is None:
         return index
@@ -167,6 +168,57 @@ def _retention_section(index: dict) -> str:
         rows.append([_e(table.name), str(table.retention_days), _e(as_of), _e(held), _e(last["deleted_before"]), str(last["rows_deleted"])])
     headers = ["table", "retention (days)", "as of", "oldest delivered day held", "rows delivered before deleted", "rows deleted"]
     return "<h2>Retention</h2><p>Raw personal data expires (lake_maintenance, weekly): the last run per table.</p>" + _table(headers, rows, table_id="retention")
+
+
+def read_certificates(settings: Settings) -> list[dict]:
+    """Every erasure certificate written so far (``<reports>/erasure/*.json``), oldest first."""
+    import json
+
+    documents = [json.loads(text) for text in store_for(settings.reports_root).read_all(f"{CERTIFICATES_FOLDER}/")]
+    return sorted(documents, key=lambda document: document["certified_at"])
+
+
+def certificate_page_name(request_id: str) -> str:
+    return f"erasure-{re.sub(r'[^A-Za-z0-9_.-]', '_', request_id)}.html"
+
+
+def _erasure_section(index: dict) -> str:
+    """The certificates: each request carried out, its outcome and a link to its page."""
+    rows = [
+        [f'<a href="{certificate_page_name(document["request_id"])}">{_e(document["request_id"])}</a>', _e(document["subject_kind"]),
+         f'<code>{_e(document["subject_pseudonym"])}</code>', _e(document["certified_at"]), _e(document["outcome"]), str(document["rows_removed"])]
+        for document in index.get("erasures", [])
+    ]
+    if not rows:
+        return "<h2>Erasure certificates</h2><p>No erasure request has been certified.</p>"
+    return "<h2>Erasure certificates</h2><p>Each approved request carried out by the erasure DAG, proven by its checks.</p>" + _table(
+        ["request", "subject kind", "subject (pseudonym)", "certified at", "outcome", "rows removed"], rows, table_id="erasures"
+    )
+
+
+def render_certificate(document: dict) -> str:
+    """One erasure certificate as the auditor reads it: the request, every place with what was removed, every check."""
+    facts = _table(
+        ["request", "subject kind", "subject (pseudonym, key version)", "reason", "requested by", "approved by", "requested at", "certified at", "outcome"],
+        [[_e(document["request_id"]), _e(document["subject_kind"]), f'<code>{_e(document["subject_pseudonym"])}</code> (v{_e(document["pseudonym_key_version"])})',
+          _e(document["reason"]), _e(document["requested_by"]), _e(document["approved_by"]), _e(document["requested_at"]), _e(document["certified_at"]), _e(document["outcome"])]],
+    )
+    places = _table(
+        ["place", "Delta version before", "after", "rows removed", "files rewritten or removed", "erased at", "purged at", "detail"],
+        [[_e(place["place"]), _e(place["version_before"]), _e(place["version_after"]), str(place["rows_removed"]), str(place["files_rewritten"]),
+          _e(place["erased_at"]), _e(place["purged_at"]), _e(place["detail"])] for place in document["places"]],
+        table_id="places",
+    )
+    checks = _table(
+        ["place", "check", "query or search", "result"],
+        [[_e(check["place"]), _e(check["check"]), f'<code>{_e(check["query"])}</code>', f'<span class="{"ok" if check["result"] == 0 else "bad"}">{check["result"]}</span>'] for check in document["verification"]],
+        table_id="verification",
+    )
+    body = (
+        f'<p><a href="index.html">Back to the report</a>; the certificate as JSON: <code>{CERTIFICATES_FOLDER}/{_e(document["request_id"])}.json</code> under the reports root.</p>'
+        f"{facts}<h2>Where the subject was, and what was done</h2>{places}<h2>Verification (every result must be 0)</h2>{checks}"
+    )
+    return _page(f"Erasure certificate {document['request_id']}", body)
 
 
 def _e(value) -> str:
@@ -254,7 +306,7 @@ def render_index(index: dict) -> str:
         run_rows.append([_e(run["logical_date"]), _e(run["dag_id"]), f'<a href="{page_name(run["dag_id"], run["run_id"])}">{_e(run["run_id"])}</a>', verdict, str(run["expectations"]), str(run["critical"])])
     body = (
         f'<p><a href="{TABLES_PAGE}">Every table\'s columns with their classification and treatment</a></p>' + "".join(sections)
-        + _retention_section(index) + "<h2>Runs</h2>" + _table(["logical date", "DAG", "run", "gate", "expectations", "critical failures"], run_rows, table_id="runs")
+        + _retention_section(index) + _erasure_section(index) + "<h2>Runs</h2>" + _table(["logical date", "DAG", "run", "gate", "expectations", "critical failures"], run_rows, table_id="runs")
     )
     return _page("citylake quality report", body)
 
@@ -344,10 +396,13 @@ def write_report(spark: SparkSession, settings: Settings, dag_id: str, run_id: s
         docs_link = f"../{data_docs.site_key(dag_id, run_id)}/index.html" if site else None
         run_page = render_run(gather_run(spark, settings, dag_id, run_id, trail), dag_id, run_id, docs_link)
     with phase("report: the index"):
-        index_page = render_index(gather_index(spark, settings))
+        index = gather_index(spark, settings)
+        index_page = render_index(index)
     store = store_for(settings.reports_root)
     store.put_text(f"{REPORT_FOLDER}/{page_name(dag_id, run_id)}", run_page)
     store.put_text(f"{REPORT_FOLDER}/{TABLES_PAGE}", render_tables())
+    for document in index["erasures"]:
+        store.put_text(f"{REPORT_FOLDER}/{certificate_page_name(document['request_id'])}", render_certificate(document))
     store.put_text(f"{REPORT_FOLDER}/index.html", index_page)
     return store.uri(f"{REPORT_FOLDER}/index.html")
 

@@ -1,5 +1,8 @@
 """Retention: the rows of a table older than its declared ``retention_days`` are deleted, then purged from storage.
 
+A source's bronze retention covers its landed files too (the same raw data, as delivered): they are deleted
+with bronze's rows (``landing.expire_landed``), the manifest keeping each file's entry, marked expired.
+
 Raw personal data (bronze, quarantine) is kept only as long as its table declares. Age counts from the day a
 row was delivered for, ``RETENTION_COLUMN``, which every table with a retention declares (the registry refuses
 one without it): a backfill of days already older than the retention expires at the next maintenance run.
@@ -18,8 +21,8 @@ from datetime import date, timedelta
 
 from pyspark.sql import SparkSession
 
-from jobs import lake
-from jobs.declarations import RETENTION_COLUMN, Table
+from jobs import lake, landing
+from jobs.declarations import RETENTION_COLUMN, Table, registry
 from jobs.settings import Settings
 
 log = logging.getLogger("citylake.retention")
@@ -35,14 +38,14 @@ def _last_operation(spark: SparkSession, path: str) -> dict:
     return {"version": entry["version"], "metrics": dict(entry["operationMetrics"] or {})}
 
 
-def _set_append_only(spark: SparkSession, path: str, append_only: bool) -> None:
-    spark.sql(f"ALTER TABLE delta.{path} SET TBLPROPERTIES ('delta.appendOnly' = '{str(append_only).lower()}')").collect()
-
-
 def enforce(spark: SparkSession, settings: Settings, table: Table, as_of: date) -> dict:
     """Delete the expired rows of ``table`` and VACUUM it; what was done, for ``audit.maintenance``."""
     cutoff = expires_before(table, as_of)
     done = {"cutoff": cutoff, "rows_deleted": 0, "files_removed": 0, "files_added": 0, "delta_version": None, "oldest_held": None}
+    for ingestion in registry().ingestions.values():
+        if ingestion.bronze == table.name:
+            expired = landing.expire_landed(settings, ingestion.source, cutoff.isoformat())
+            log.info("%s: %d landed file(s) delivered before %s deleted", ingestion.source, len(expired), cutoff)
     if not lake.table_exists(spark, settings, table.zone, table.table):
         log.info("%s does not exist yet: nothing to expire", table.name)
         return done
@@ -53,19 +56,19 @@ def enforce(spark: SparkSession, settings: Settings, table: Table, as_of: date) 
     expired = spark.sql(f"SELECT count(*) AS n FROM delta.{path} WHERE {condition}").first()["n"]
     properties = spark.sql(f"DESCRIBE DETAIL delta.{path}").first()["properties"] or {}
     if table.append_only and properties.get("delta.appendOnly") != "true":
-        _set_append_only(spark, path, True)  # an earlier attempt died between lifting and setting it again
+        lake.set_append_only(spark, settings.table_path(table.zone, table.table), True)  # an earlier attempt died between lifting and setting it again
     if expired:
         if table.append_only:
             # Delta refuses any DELETE on an append-only table (bronze); retention alone may remove its rows:
             # the property is lifted for the DELETE's commit and set again, each a version the history shows.
             # The task runs in the writer's pool, so no append meets the table while it is lifted.
-            _set_append_only(spark, path, False)
+            lake.set_append_only(spark, settings.table_path(table.zone, table.table), False)
         try:
             lake.retry_on_conflict(lambda: spark.sql(f"DELETE FROM delta.{path} WHERE {condition}").collect())
             deleted = _last_operation(spark, path)
         finally:
             if table.append_only:
-                _set_append_only(spark, path, True)
+                lake.set_append_only(spark, settings.table_path(table.zone, table.table), True)
         done.update(
             rows_deleted=expired, files_removed=int(deleted["metrics"].get("numRemovedFiles", 0)),
             files_added=int(deleted["metrics"].get("numAddedFiles", 0)), delta_version=deleted["version"],

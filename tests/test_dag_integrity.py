@@ -14,7 +14,7 @@ from jobs.settings import PROJECT_ROOT
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 EXPECTED_DAG_IDS = {
-    "nyc311_daily", "taxi_daily", "waste_monthly", "crimes_daily", "social_posts_daily", "payments_daily", "accounts_daily", "sanctions_list_daily",
+    "nyc311_daily", "taxi_daily", "waste_monthly", "crimes_daily", "social_posts_daily", "payments_daily", "accounts_daily", "sanctions_list_daily", "consent_daily",
     "city_themes", "city_issue_priority", "sanctions_screening", "account_risk", "lake_maintenance", "erasure",
 }
 SOURCE_DAGS = {

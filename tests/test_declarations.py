@@ -148,7 +148,7 @@ def test_every_consumer_covers_every_declared_table_and_names_no_domain(monkeypa
     assert {table.name for table in lake.in_zones("gold")} <= {table.name for table in lake.bi_tables()}
     # Platform modules name no domain: no source, DAG or domain table name in their code.
     domain_names = {*lake.ingestions, *(i.dag_id for i in lake.pipelines), *(t.table for t in lake.tables.values() if t.zone != "audit")}
-    platform = ["pipeline", "publish", "declarations", "pseudonyms", "lake", "audit", "quality", "report", "run", "quarantine", "maintenance", "bi_server", "airflow_support", "landing", "summary"]
+    platform = ["pipeline", "publish", "declarations", "pseudonyms", "lake", "audit", "quality", "report", "run", "quarantine", "maintenance", "bi_server", "airflow_support", "landing", "summary", "consent", "erasure", "erasure_requests", "subject_rows", "retention"]
     for module in platform:
         code = (PROJECT_ROOT / "jobs" / f"{module}.py").read_text()
         named = sorted(name for name in domain_names if f'"{name}"' in code or f"'{name}'" in code)

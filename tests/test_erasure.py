@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from jobs import erasure, landing
+from jobs import erasure_requests as requests_module
 from jobs.declarations import registry
 from jobs.synthetic import accounts as accounts_generator
 from jobs.synthetic import payments as payments_generator
@@ -26,11 +27,11 @@ from tests.conftest import make_settings
 from tests.personal_data import found_in_files as holding
 
 DAY = date(2022, 5, 2)
-HEADER = ",".join(erasure.REQUEST_FIELDS)
+HEADER = ",".join(requests_module.REQUEST_FIELDS)
 
 
 def write_requests(settings, lines: list[str], name: str = "requests.csv") -> Path:
-    folder = Path(settings.inbox_root) / erasure.REQUESTS_FOLDER
+    folder = Path(settings.inbox_root) / requests_module.REQUESTS_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
@@ -46,9 +47,9 @@ def test_requests_are_read_and_only_approved_ones_are_pending(tmp_path):
         "r-1,social_author,939993821,withdrew,resident,dpo,2022-05-03T10:00:00",
         "r-2,account_holder,AC8157000276,closed,customer,,2022-05-03T11:00:00",
     ])
-    assert [request.request_id for request in erasure.read_requests(settings)] == ["r-1", "r-2"]
-    assert [request.request_id for request in erasure.pending(settings)] == ["r-1"]  # r-2 awaits approval
-    assert "939993821" not in repr(erasure.read_requests(settings)[0])
+    assert [request.request_id for request in requests_module.read_requests(settings)] == ["r-1", "r-2"]
+    assert [request.request_id for request in requests_module.pending(settings)] == ["r-1"]  # r-2 awaits approval
+    assert "939993821" not in repr(requests_module.read_requests(settings)[0])
 
 
 @pytest.mark.parametrize(
@@ -64,8 +65,8 @@ def test_requests_are_read_and_only_approved_ones_are_pending(tmp_path):
 def test_a_malformed_request_stops_the_run_naming_file_and_line_never_the_value(tmp_path, line, message):
     settings = make_settings(tmp_path)
     path = write_requests(settings, [line])
-    with pytest.raises(erasure.RequestFileError) as raised:
-        erasure.read_requests(settings)
+    with pytest.raises(requests_module.RequestFileError) as raised:
+        requests_module.read_requests(settings)
     assert str(path) in str(raised.value) and message in str(raised.value)
     assert "@somebody" not in str(raised.value)
 
@@ -73,8 +74,21 @@ def test_a_malformed_request_stops_the_run_naming_file_and_line_never_the_value(
 def test_one_request_id_for_two_subjects_is_refused(tmp_path):
     settings = make_settings(tmp_path)
     write_requests(settings, ["r-1,account_holder,AC1234567,closed,a,dpo,2022-05-03T10:00:00", "r-1,account_holder,AC7654321,closed,a,dpo,2022-05-03T10:00:00"])
-    with pytest.raises(erasure.RequestFileError, match="line 3: request r-1 was given for another subject"):
-        erasure.read_requests(settings)
+    with pytest.raises(requests_module.RequestFileError, match="line 3: request r-1 was given for another subject"):
+        requests_module.read_requests(settings)
+
+
+def test_a_request_added_from_the_command_line_is_checked_before_it_is_written(tmp_path):
+    from jobs.erasure_requests import add_request
+
+    settings = make_settings(tmp_path)
+    added = add_request(settings, "account_holder", "AC8157000276", "account closed", "the customer", "dpo", "er-1")
+    assert [(request.request_id, request.approved) for request in requests_module.read_requests(settings)] == [("er-1", True)]
+    with pytest.raises(requests_module.RequestFileError, match="exists already"):
+        add_request(settings, "account_holder", "AC0000000001", "again", "the customer", "dpo", "er-1")
+    with pytest.raises(requests_module.RequestFileError, match="the new request: subject_identifier is not"):
+        add_request(settings, "account_holder", "not an account!", "typo", "the customer", "dpo", "er-2")
+    assert Path(added.file).read_text(encoding="utf-8").count("\n") == 2  # the header and er-1 only
 
 
 def test_a_landed_file_is_rewritten_without_the_subjects_records_and_the_manifest_keeps_both_hashes(tmp_path):
@@ -85,7 +99,7 @@ def test_a_landed_file_is_rewritten_without_the_subjects_records_and_the_manifes
     entry, _ = landing.land_file(settings, "bank_payments", "2022-05-02", delivered, columns)
     import re
 
-    pattern = re.compile(erasure.token_pattern("AC100"))
+    pattern = re.compile(requests_module.token_pattern("AC100"))
     removed, after = landing.rewrite_without(settings, entry, lambda record: bool(pattern.search(record)), ["r-1"])
     assert removed == 2  # the multi-line record and T2; AC1001 is another account
     text = Path(entry.landed_path).read_text(encoding="utf-8")
@@ -190,7 +204,7 @@ def test_after_erasure_and_purge_no_data_file_log_or_landed_file_holds_the_subje
     assert not holding(Path(settings.landing_root), {author, holder})
     # The request file now names the subjects by pseudonym only.
     assert not holding(erased_lake["requests"].parent, {author, holder})
-    assert f"{erasure.CARRIED_OUT}{expected_pseudonym(author)}" in erased_lake["requests"].read_text(encoding="utf-8")
+    assert f"{requests_module.CARRIED_OUT}{expected_pseudonym(author)}" in erased_lake["requests"].read_text(encoding="utf-8")
 
 
 def test_the_certificates_match_what_was_removed_and_every_check_is_zero(erased_lake):
@@ -214,8 +228,23 @@ def test_the_certificates_match_what_was_removed_and_every_check_is_zero(erased_
         assert document["verification"] and all(check["result"] == 0 for check in document["verification"])
         assert {check["place"] for check in document["verification"]} >= {table.name for table in registry().holding(document["subject_kind"])}
     assert certificates["er-unknown"]["outcome"].startswith("nothing found") and certificates["er-unknown"]["rows_removed"] == 0
-    stored = erasure.read_certificates(erased_lake["settings"])
+    from jobs import report
+
+    stored = report.read_certificates(erased_lake["settings"])
     assert {document["request_id"] for document in stored} == set(certificates)
+
+
+def test_the_report_shows_each_certificate_and_no_report_file_holds_the_subjects(spark, erased_lake):
+    from jobs import report
+
+    settings, author, holder = erased_lake["settings"], erased_lake["author"], erased_lake["holder"]
+    index = Path(report.write_report(spark, settings, "erasure", "erasure-1"))
+    page = index.parent / report.certificate_page_name("er-holder")
+    assert f'href="{page.name}"' in index.read_text(encoding="utf-8")
+    text = page.read_text(encoding="utf-8")
+    assert "Verification (every result must be 0)" in text and "silver.payment_transactions" in text and 'class="bad"' not in text
+    # Quality reports and Data Docs of every run, the certificates included: neither subject's identifier.
+    assert not holding(Path(settings.reports_root), {author, holder})
 
 
 def test_the_unapproved_request_changed_nothing_and_a_rerun_changes_nothing(spark, erased_lake):

@@ -67,3 +67,22 @@ def test_a_bad_file_fails_naming_the_file_and_the_problem(settings, tmp_path, co
 def test_a_missing_file_is_named(settings, tmp_path):
     with pytest.raises(LandingError, match="file is missing"):
         land_file(settings, SOURCE, "2022-05-01", tmp_path / "nowhere.csv", REQUIRED_COLUMNS)
+
+
+def test_retention_deletes_old_landed_files_and_a_redelivery_of_one_lands_nothing(settings, tmp_path):
+    from jobs.landing import DeliveryColumns, expire_landed
+
+    columns = DeliveryColumns(spellings=(("a",),))
+    delivered = {}
+    for day in ("2022-05-01", "2022-05-02"):
+        path = tmp_path / f"delivery_{day}.csv"
+        path.write_text(f"a\n{day}\n", encoding="utf-8")
+        delivered[day], _ = land_file(settings, "src", day, path, columns)
+    expired = expire_landed(settings, "src", "2022-05-02")
+    assert [entry.file_name for entry in expired] == ["delivery_2022-05-01.csv"]
+    assert not Path(delivered["2022-05-01"].landed_path).exists() and Path(delivered["2022-05-02"].landed_path).exists()
+    (old,) = manifest_entries(settings, "src", "2022-05-01")
+    assert old.expired_at and old.sha256 == delivered["2022-05-01"].sha256
+    again, new = land_file(settings, "src", "2022-05-01", tmp_path / "delivery_2022-05-01.csv", columns)
+    assert not new and again.expired_at and not Path(again.landed_path).exists()
+    assert expire_landed(settings, "src", "2022-05-02") == []  # a rerun deletes nothing more
