@@ -243,21 +243,31 @@ def _erase_landing(settings: Settings, source: str, kind: str, requests: list[Re
     ]
 
 
-def _purge(spark, settings, tables: list[Table], steps: list[Step], hours: int) -> None:
-    """REORG where deletion vectors are on, then VACUUM the tables whose deletions are older than the window."""
+def _purge(spark, settings, tables: list[Table], steps: list[Step], hours: int, view: str) -> None:
+    """REORG where deletion vectors are on, then VACUUM the tables whose deletions are older than the window.
+
+    ``VACUUM ... LITE`` finds the files to delete in the log (the erased rows' files are there, removed by the
+    deletion) instead of listing the table's folder: measured here, 2 s against 16-21 s on a small table. A file
+    the log never knew (a write that died before its commit) is not among them: if the table's folder still holds
+    the subject afterwards, a full VACUUM follows.
+    """
     now = _now()
     due = {step.place for step in steps if step.erased_at and not step.purged_at and step.erased_at + timedelta(hours=hours) <= now}
     for table in tables:
         if table.name not in due:
             continue
-        quoted = lake.quoted(settings.table_path(*table.address))
+        path = settings.table_path(*table.address)
+        quoted = lake.quoted(path)
         properties = spark.sql(f"DESCRIBE DETAIL delta.{quoted}").first()["properties"] or {}
         if properties.get("delta.enableDeletionVectors") == "true":
             spark.sql(f"REORG TABLE delta.{quoted} APPLY (PURGE)").collect()
         checked = spark.conf.get(_RETENTION_CHECK, "true")
         spark.conf.set(_RETENTION_CHECK, "false")  # the window is the operator's setting, not Delta's week
         try:
-            spark.sql(f"VACUUM delta.{quoted} RETAIN {hours} HOURS").collect()
+            spark.sql(f"VACUUM delta.{quoted} RETAIN {hours} HOURS LITE").collect()
+            if sum(_search_files(spark, path, view).values()):
+                log.info("%s: a file the log does not list holds the subject: full VACUUM", table.name)
+                spark.sql(f"VACUUM delta.{quoted} RETAIN {hours} HOURS").collect()
         finally:
             spark.conf.set(_RETENTION_CHECK, checked)
         purged = _now()
@@ -320,10 +330,10 @@ def erase(spark: SparkSession, settings: Settings, run: RunContext, dag_id: str,
                 before = earlier.get((step.request_id, step.place))
                 if before and not step.erased_at and before.erased_at and not before.purged_at:
                     step.erased_at = before.erased_at
+            _purge(spark, settings, tables, steps_of_kind, int(settings.erasure_purge_hours), view)
         finally:
             spark.catalog.dropTempView(view)
         steps += steps_of_kind
-    _purge(spark, settings, tables, steps, int(settings.erasure_purge_hours))
     _record(spark, settings, keys, steps)
     return steps
 

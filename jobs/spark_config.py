@@ -73,6 +73,9 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         # Delta rebuilds a table's state from its log with 50 tasks by default: seconds per table
         # on two cores, for logs of a few kilobytes.
         conf["spark.databricks.delta.snapshotPartitions"] = partitions
+        # Delta's VACUUM lists a table's folder in a job of this many tasks (Spark's default: 10,000): a full
+        # VACUUM of a small table took 21 s on two cores, 2 s with 8 tasks (measured side by side, one engine).
+        conf["spark.sql.sources.parallelPartitionDiscovery.parallelism"] = str(max(8, int(partitions)))
     # Batch logs are read by people and Airflow, not a terminal: no progress bars.
     conf["spark.ui.showConsoleProgress"] = "false"
     # Python UDFs (pseudonyms) run in worker processes: an interpreter where the project is installed
