@@ -309,14 +309,14 @@ def erase(spark: SparkSession, settings: Settings, run: RunContext, dag_id: str,
                         f"SELECT t.* FROM delta.{lake.quoted(settings.table_path(*silver.address))} VERSION AS OF {silver_version} AS t "
                         f"LEFT SEMI JOIN {view} AS s ON {subject_rows.match_condition(silver, kind, lake.read_table(spark, settings, *silver.address).schema)}"
                     )
-                    before = lake.latest_version(spark, settings, *table.address) if lake.table_exists(spark, settings, *table.address) else None
+                    before = _version(spark, settings, table)
                     detail = _recompute_gold(spark, settings, chosen, removed, run, expectations_dir)
                     steps_of_kind += _derived_steps(spark, settings, table, kind, view, of_kind, keys, run, before, detail)
                 elif isinstance(chosen, Product) and table.name in chosen.outputs:
                     changed = {step.place for step in earlier.values() if step.erased_at}
                     if not (set(chosen.inputs) & changed or table.subject_columns(kind)):
                         continue
-                    before = lake.latest_version(spark, settings, *table.address) if lake.table_exists(spark, settings, *table.address) else None
+                    before = _version(spark, settings, table)
                     detail = _rebuild_product(spark, settings, chosen, run, expectations_dir)
                     steps_of_kind += _derived_steps(spark, settings, table, kind, view, of_kind, keys, run, before, detail)
                 elif table.subject_columns(kind):
@@ -344,7 +344,7 @@ def _derived_steps(spark, settings, table: Table, kind: str, view: str, requests
     if table.subject_columns(kind) and before is not None:
         held = subject_rows.count_by_subject(spark, settings.table_path(*table.address), view, subject_rows.match_condition(table, kind, lake.read_table(spark, settings, *table.address).schema), before)
     residual = _erase_from_table(spark, settings, table, kind, view, requests, keys, run)[0] if table.subject_columns(kind) else []
-    after = lake.latest_version(spark, settings, *table.address) if lake.table_exists(spark, settings, *table.address) else None
+    after = _version(spark, settings, table)
     changed = after != before
     erased_at = _now() if changed else None
     steps = []
@@ -353,6 +353,11 @@ def _derived_steps(spark, settings, table: Table, kind: str, view: str, requests
         steps.append(Step(request.request_id, kind, subject_pseudonym(keys, request), table.name, before, after, rows, 0, detail if changed else None,
                           erased_at if changed and (rows or detail) else None, None, run.run_id))
     return steps
+
+
+def _version(spark, settings, table: Table) -> int | None:
+    """The table's newest Delta version; None before its first write."""
+    return lake.latest_version(spark, settings, *table.address) if lake.table_exists(spark, settings, *table.address) else None
 
 
 def _now() -> datetime:
@@ -421,24 +426,16 @@ def verify(spark: SparkSession, settings: Settings, requests: list[Request], key
                 staged = f"{settings.lake_root.rstrip('/')}/{publish.STAGING_ZONE}/{table.name}"
                 add(f"staging:{table.name}", "staging copies holding the identifier or pseudonym", "every Parquet file of its staging copies", _search_files(spark, staged, view))
         patterns = {request.request_id: re.compile(token_pattern(request.identifier)) for request in requests if not request.certified}
-        store = landing.store_for(settings.landing_root)
         for source in sorted({ingestion.source for ingestion in lake_tables.ingestions.values() if any(lake_tables.table(name).subject_columns(kind) for name in ingestion.tables)}):
             entries = [entry for entry in landing.manifest_entries(settings, source) if not entry.expired_at]
             found = Counter()
             for entry in entries:
-                text = _landed_text(store, entry)
+                _, text = landing.landed_content(settings, entry)
                 found.update(request_id for request_id, pattern in patterns.items() if pattern.search(text))
             add(f"landing:{source}", "landed files holding the identifier", f"{len(entries)} landed file(s), record by record", found)
     finally:
         spark.catalog.dropTempView(view)
     return checks
-
-
-def _landed_text(store, entry: landing.ManifestEntry) -> str:
-    import gzip
-
-    raw = store.read_bytes(entry.landed_key)
-    return (gzip.decompress(raw) if entry.file_name.endswith(".gz") else raw).decode("utf-8", errors="replace")
 
 
 def certificate(request: Request, pseudonym: str, steps: list[Step], checks: list[dict], key_version: int) -> dict:

@@ -358,6 +358,12 @@ def _records(text: str, kind: str) -> tuple[list[str], list[str]]:
     return [], text.splitlines(keepends=True)
 
 
+def landed_content(settings: Settings, entry: ManifestEntry) -> tuple[bytes, str]:
+    """A landed file's bytes as stored, and its text (decompressed when the name says gzip)."""
+    raw = store_for(settings.landing_root).read_bytes(entry.landed_key)
+    return raw, (gzip.decompress(raw) if _is_gzip(entry.file_name) else raw).decode("utf-8")
+
+
 def rewrite_without(settings: Settings, entry: ManifestEntry, holds_subject, request_ids: list[str]) -> tuple[int, str | None]:
     """Rewrite a landed text file without the records ``holds_subject(record_text)`` finds; record it in the manifest.
 
@@ -368,28 +374,25 @@ def rewrite_without(settings: Settings, entry: ManifestEntry, holds_subject, req
     kind = delivery_format(entry.file_name)
     if kind not in ("csv", "jsonl"):
         raise LandingError(f"{entry.landed_path}: a {kind} delivery cannot be rewritten record by record; erase it by hand")
-    store = store_for(settings.landing_root)
-    raw = store.read_bytes(entry.landed_key)
-    zipped = _is_gzip(entry.file_name)
-    text = (gzip.decompress(raw) if zipped else raw).decode("utf-8")
+    raw, text = landed_content(settings, entry)
     header, records = _records(text, kind)
     kept = [record for record in records if not holds_subject(record)]
     removed = len(records) - len(kept)
     if not removed:
         return 0, None
     content = "".join(header + kept).encode("utf-8")
-    content = gzip.compress(content, mtime=0) if zipped else content
+    content = gzip.compress(content, mtime=0) if _is_gzip(entry.file_name) else content
     before = hashlib.sha256(raw).hexdigest()
     after = hashlib.sha256(content).hexdigest()
     with tempfile.NamedTemporaryFile() as rewritten:
         rewritten.write(content)
         rewritten.flush()
-        store.put_file(entry.landed_key, Path(rewritten.name))
+        store_for(settings.landing_root).put_file(entry.landed_key, Path(rewritten.name))
     rewrite = {"request_ids": list(request_ids), "sha256_before": before, "sha256_after": after, "records_removed": removed,
                "rewritten_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     updated = ManifestEntry(**{**asdict(entry), "columns": entry.columns, "size_bytes": len(content), "rows": entry.rows - removed,
                                "rewrites": (*entry.rewrites, rewrite)})
-    store.put_text(f"_manifest/{entry.source}/{entry.sha256}.json", updated.to_json())
+    store_for(settings.landing_root).put_text(f"_manifest/{entry.source}/{entry.sha256}.json", updated.to_json())
     return removed, after
 
 
