@@ -54,10 +54,9 @@ infra/airflow.sh start
 status=0
 # The daily sources write different tables, so they backfill at the same time on the shared warm
 # engine (its FAIR scheduler interleaves their Spark jobs); each DAG still runs one day at a time.
-# The products are scheduled on their inputs' Assets and rebuild from all of them: city_themes is
-# unpaused before the last backfill (waste), so its runs follow that one's rather than every daily run;
-# city_issue_priority (311 and social posts, both done by then) and sanctions_screening (accounts and the
-# list) are unpaused and run once; account_risk follows screening's hits (its Asset).
+# The products are scheduled on their inputs' Assets and rebuild from all of them: paused while the sources
+# backfill (a rebuild after every daily run would only be redone), then unpaused and triggered once each;
+# account_risk follows screening's hits (its Asset).
 # Their backfills are created a few seconds apart: SQLite, the embedded metadata DB, refuses concurrent
 # creations (the CLI retries a busy database too).
 pids=()
@@ -76,14 +75,14 @@ sleep 10
 citylake backfill sanctions_list_daily "$first_day" "$first_day" --timeout "$wait_seconds" & pids+=($!)
 sleep 10
 citylake backfill consent_daily "$first_day" "$last_day" --timeout "$wait_seconds" & pids+=($!)
+sleep 10
+citylake backfill waste_monthly "$first_month" "$last_month" --timeout "$wait_seconds" & pids+=($!)
 for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
+# The products once, over every source's gold: triggered, as their inputs were written while they were paused;
+# account_risk follows sanctions_screening through its Asset.
 citylake unpause city_themes city_issue_priority sanctions_screening account_risk || status=$?
-citylake trigger city_issue_priority sanctions_screening || status=$?
-citylake backfill waste_monthly "$first_month" "$last_month" --timeout "$wait_seconds" || status=$?
-citylake wait city_themes --timeout "$wait_seconds" || status=$?
-citylake wait city_issue_priority --timeout "$wait_seconds" || status=$?
-citylake wait sanctions_screening --timeout "$wait_seconds" || status=$?
-citylake wait account_risk --timeout "$wait_seconds" || status=$?
+citylake trigger city_themes city_issue_priority sanctions_screening || status=$?
+citylake wait city_themes city_issue_priority sanctions_screening account_risk --quiet 5 --timeout "$wait_seconds" || status=$?
 
 # The right to erasure: one reviewed, approved request (a bank customer, named by an account of theirs from the
 # first KYC extract), carried out everywhere by the erasure DAG and certified. The identifier is never printed.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from pyspark.sql import SparkSession
 
@@ -28,6 +28,7 @@ from jobs.settings import Settings
 DQ_RESULTS_SCHEMA = registry().table("audit.dq_results").ddl()
 PUBLICATIONS_SCHEMA = registry().table("audit.publications").ddl()
 RECONCILIATION_SCHEMA = registry().table("audit.reconciliation").ddl()
+CONSENT_APPLIED_SCHEMA = registry().table("audit.consent_applied").ddl()
 
 
 class ReconciliationError(RuntimeError):
@@ -66,7 +67,7 @@ def _now():
 
 
 log = logging.getLogger(__name__)
-_SCHEMAS = {"dq_results": DQ_RESULTS_SCHEMA, "publications": PUBLICATIONS_SCHEMA, "reconciliation": RECONCILIATION_SCHEMA}
+_SCHEMAS = {"dq_results": DQ_RESULTS_SCHEMA, "publications": PUBLICATIONS_SCHEMA, "reconciliation": RECONCILIATION_SCHEMA, "consent_applied": CONSENT_APPLIED_SCHEMA}
 
 
 class Trail:
@@ -117,9 +118,9 @@ def recording(spark: SparkSession, settings: Settings, run: RunContext):
 
 
 def _replace_run_rows(
-    spark: SparkSession, settings: Settings, table: str, rows: list[tuple], run: RunContext, batch_id: str, table_name: str | None = None
+    spark: SparkSession, settings: Settings, table: str, rows: list[tuple], run: RunContext, batch_id: str | None, table_name: str | None = None
 ) -> None:
-    """Record rows for one batch (and table): kept in the open trail, else written now.
+    """Record rows for one batch (and table), or for one table (``batch_id`` None): kept in the open trail, else written now.
 
     One batch feeds several tables (silver and gold): each table's rows replace only that table's.
     """
@@ -135,7 +136,7 @@ def _write_run_rows(spark: SparkSession, settings: Settings, table: str, rows: d
     if not rows:
         return
     batches = " OR ".join(
-        f"(batch_id = {lake.sql_literal(batch_id)}" + (f" AND table_name = {lake.sql_literal(table_name)})" if table_name else ")")
+        "(" + " AND ".join(([f"batch_id = {lake.sql_literal(batch_id)}"] if batch_id else []) + ([f"table_name = {lake.sql_literal(table_name)}"] if table_name else [])) + ")"
         for batch_id, table_name in sorted(rows, key=str)
     )
     with phase(f"audit {table}"):
@@ -192,3 +193,12 @@ def record_reconciliation(spark: SparkSession, settings: Settings, run: RunConte
             f"{check.source_file} (batch {check.batch_id}): manifest {check.manifest_rows} rows, bronze "
             f"{check.bronze_rows}, published {check.published_rows} + quarantined {check.quarantined_rows}"
         )
+
+
+def record_consent_applied(
+    spark: SparkSession, settings: Settings, run: RunContext, table_name: str, purposes: list[str], subjects: int, rows: int,
+    version_before: int | None, version_after: int | None,
+) -> None:
+    """Record that withdrawn consent dropped rows from ``table_name`` (or from a product's output) in this run."""
+    row = (run.run_id, run.dag_id, date.fromisoformat(run.logical_date), table_name, list(purposes), subjects, rows, version_before, version_after, _now())
+    _replace_run_rows(spark, settings, "consent_applied", [row], run, None, table_name)

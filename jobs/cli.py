@@ -240,31 +240,34 @@ def trigger(api: AirflowApi, dag_ids: list[str]) -> None:
         print(f"{dag_id}: triggered run {api.trigger(dag_id)}", flush=True)
 
 
-def wait_until_settled(api: AirflowApi, dag_id: str, timeout_seconds: float, quiet_seconds: float = 20) -> bool:
-    """Wait until ``dag_id`` has no queued or running run and no queued Asset event, for ``quiet_seconds``.
+def wait_until_settled(api: AirflowApi, dag_ids: list[str], timeout_seconds: float, quiet_seconds: float = 20) -> bool:
+    """Wait until none of ``dag_ids`` has a queued or running run or a queued Asset event, for ``quiet_seconds``.
 
-    For DAGs that others trigger through Assets: their runs start after the producers' runs end.
-    True when none of its runs failed.
+    For DAGs that others trigger through Assets, or that were just unpaused: their runs are created by the
+    scheduler's next loops, which the quiet window waits for. DAGs whose runs were triggered through the API
+    before the wait exist already: a few seconds are enough. True when none of their runs failed.
     """
     api.login()
     deadline = time.monotonic() + timeout_seconds
-    quiet_since, last_line = None, None
+    quiet_since, last_lines = None, {}
     while True:
-        runs = api.recent_runs(dag_id)
-        pending = api.queued_asset_events(dag_id)
-        busy = pending or any(run["state"] not in TERMINAL_RUN_STATES for run in runs)
-        line = _progress_line(dag_id, runs, [f"{pending} queued asset event(s)"] if pending else [])
-        if line.split("] ", 1)[1] != (last_line or "] ").split("] ", 1)[1]:
-            print(line, flush=True)
-            last_line = line
+        busy, latest = False, {}
+        for dag_id in dag_ids:
+            runs = latest[dag_id] = api.recent_runs(dag_id)
+            pending = api.queued_asset_events(dag_id)
+            busy = busy or bool(pending) or any(run["state"] not in TERMINAL_RUN_STATES for run in runs)
+            line = _progress_line(dag_id, runs, [f"{pending} queued asset event(s)"] if pending else [])
+            if line.split("] ", 1)[1] != last_lines.get(dag_id, "] ").split("] ", 1)[1]:
+                print(line, flush=True)
+                last_lines[dag_id] = line
         quiet_since = None if busy else (quiet_since or time.monotonic())
         if quiet_since and time.monotonic() - quiet_since >= quiet_seconds:
-            failed = [run["dag_run_id"] for run in runs if run["state"] == "failed"]
-            for run_id in failed:
+            failed = [(dag_id, run["dag_run_id"]) for dag_id, runs in latest.items() for run in runs if run["state"] == "failed"]
+            for dag_id, run_id in failed:
                 print(f"{dag_id}: run {run_id} FAILED; see its task logs in the Airflow UI", flush=True)
             return not failed
         if time.monotonic() > deadline:
-            print(f"{dag_id}: still busy after {timeout_seconds:.0f} s", flush=True)
+            print(f"{', '.join(dag_ids)}: still busy after {timeout_seconds:.0f} s", flush=True)
             return False
         time.sleep(3)
 
@@ -445,8 +448,9 @@ def run_command(argv: list[str]) -> None:
     trigger_parser = commands.add_parser("trigger", help="run DAGs now (a product after its inputs were built while it was paused)")
     trigger_parser.add_argument("dag_ids", nargs="+")
     trigger_parser.add_argument("--api", default=default_api)
-    wait_parser = commands.add_parser("wait", help="wait until an Asset-triggered DAG has nothing queued or running")
-    wait_parser.add_argument("dag_id")
+    wait_parser = commands.add_parser("wait", help="wait until Asset-triggered DAGs have nothing queued or running")
+    wait_parser.add_argument("dag_ids", nargs="+")
+    wait_parser.add_argument("--quiet", type=float, default=20, help="seconds with nothing queued or running before they count as settled")
     wait_parser.add_argument("--timeout", type=float, default=1800)
     wait_parser.add_argument("--api", default=default_api)
     commands.add_parser("summary", help="tables, row counts and quality results")
@@ -514,7 +518,7 @@ def run_command(argv: list[str]) -> None:
         trigger(AirflowApi(args.api), args.dag_ids)
         return
     if args.command == "wait":
-        sys.exit(0 if wait_until_settled(AirflowApi(args.api), args.dag_id, args.timeout) else 1)
+        sys.exit(0 if wait_until_settled(AirflowApi(args.api), args.dag_ids, args.timeout, args.quiet) else 1)
     if args.command == "backfill":
         ok = backfill(AirflowApi(args.api), args.dag_id, args.from_date, args.to_date, args.timeout)
         sys.exit(0 if ok else 1)

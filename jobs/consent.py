@@ -17,17 +17,18 @@ Restricted zones (bronze, quarantine) keep rows as delivered: withdrawing consen
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timezone
+from datetime import date
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from jobs import lake, subject_rows
+from jobs import audit, lake, subject_rows
 from jobs.audit import RunContext
 from jobs.declarations import Table, registry
 from jobs.settings import Settings
 
-APPLIED_TABLE = "audit.consent_applied"
+# What a consent deletion's Delta commit says of itself (DESCRIBE HISTORY's userMetadata); its figures are in audit.consent_applied.
+CONSENT_COMMIT_NOTE = "citylake consent: rows of subjects who withdrew a purpose this table serves"
 
 log = logging.getLogger("citylake.consent")
 
@@ -78,7 +79,7 @@ def drop_from_table(spark: SparkSession, settings: Settings, run: RunContext, ta
         ]
         for kind in views:
             if counts[kind]:
-                subject_rows.delete_matching(spark, table, path, views[kind], subject_rows.match_condition(table, kind, schema))
+                subject_rows.delete_matching(spark, table, path, views[kind], subject_rows.match_condition(table, kind, schema), note=CONSENT_COMMIT_NOTE)
     finally:
         for view in views.values():
             spark.catalog.dropTempView(view)
@@ -109,8 +110,4 @@ def without_withdrawn(spark: SparkSession, settings: Settings, run: RunContext, 
 
 
 def _record(spark: SparkSession, settings: Settings, run: RunContext, table: Table, subjects: int, rows: int, before: int | None, after: int | None) -> None:
-    audit_table = registry().table(APPLIED_TABLE)
-    row = (run.run_id, run.dag_id, date.fromisoformat(run.logical_date), table.name, list(table.purposes), subjects, rows, before, after,
-           datetime.now(timezone.utc).replace(tzinfo=None))
-    predicate = f"run_id = {lake.sql_literal(run.run_id)} AND table_name = {lake.sql_literal(table.name)}"
-    lake.replace_where(spark.createDataFrame([row], audit_table.ddl()), settings, *audit_table.address, predicate)
+    audit.record_consent_applied(spark, settings, run, table.name, list(table.purposes), subjects, rows, before, after)

@@ -49,7 +49,7 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs import audit, lake, landing, pipeline, pseudonyms, publish, subject_rows
+from jobs import audit, faults, lake, landing, pipeline, pseudonyms, publish, subject_rows
 from jobs.erasure_requests import CARRIED_OUT, Request, mark_certified, pending, token_pattern
 from jobs.report import CERTIFICATES_FOLDER
 from jobs.audit import RunContext
@@ -57,6 +57,8 @@ from jobs.declarations import Ingestion, Product, Snapshot, Table, registry
 from jobs.settings import Settings
 
 STEPS_TABLE = "audit.erasure_steps"
+# The start of a deletion commit's note (Delta's userMetadata), followed by the request ids it carried out.
+ERASURE_COMMIT_NOTE = "citylake erasure of request(s) "
 # Delta refuses VACUUM with less than a week's retention unless told the operator means it.
 _RETENTION_CHECK = "spark.databricks.delta.retentionDurationCheck.enabled"
 
@@ -137,26 +139,52 @@ def _pipeline_named(dag_id: str) -> Ingestion | Snapshot | Product:
     raise KeyError(f"no pipeline has the DAG id {dag_id!r}")
 
 
-def _erase_from_table(spark, settings, table: Table, kind: str, view: str, requests: list[Request], keys, run: RunContext) -> tuple[list[Step], int | None]:
-    """Delete the subject's rows from one table; a step per request, and the version before the deletion."""
+def _erase_from_table(spark, settings, table: Table, kind: str, view: str, requests: list[Request], keys, run: RunContext, recorded: frozenset[str] = frozenset()) -> list[Step]:
+    """Delete the subject's rows from one table; a step per request.
+
+    A request with no row left and no step recorded here (``recorded``: the ids with one) may have been carried
+    out by an attempt killed between its commit and its record: the commit, found by its note, gives the step.
+    """
     path = settings.table_path(*table.address)
     if not lake.table_exists(spark, settings, *table.address):  # visited: nothing can be held where nothing was written
-        return [Step(request.request_id, kind, subject_pseudonym(keys, request), table.name, detail="the table does not exist (yet)", run_id=run.run_id) for request in requests], None
+        return [Step(request.request_id, kind, subject_pseudonym(keys, request), table.name, detail="the table does not exist (yet)", run_id=run.run_id) for request in requests]
     condition = subject_rows.match_condition(table, kind, lake.read_table(spark, settings, *table.address).schema)
     before = lake.latest_version(spark, settings, *table.address)
     counts = subject_rows.count_by_subject(spark, path, view, condition)
     metrics, after, erased_at = {}, before, None
     if counts:
-        metrics = subject_rows.delete_matching(spark, table, path, view, condition)
+        metrics = subject_rows.delete_matching(spark, table, path, view, condition, note=ERASURE_COMMIT_NOTE + ",".join(sorted(counts)))
+        faults.point(f"erasure.deleted:{table.name}")
         after, erased_at = lake.latest_version(spark, settings, *table.address), _now()
         log.info("%s: %d rows of %d erasure request(s) deleted (version %s -> %s)", table.name, sum(counts.values()), len(counts), before, after)
     files = int(metrics.get("numTargetFilesRemoved", 0))
-    steps = [
-        Step(request.request_id, kind, subject_pseudonym(keys, request), table.name, before, after, counts.get(request.request_id, 0),
-             files if counts.get(request.request_id) else 0, None, erased_at if counts.get(request.request_id) else None, None, run.run_id)
+    steps = {
+        request.request_id: Step(request.request_id, kind, subject_pseudonym(keys, request), table.name, before, after, counts.get(request.request_id, 0),
+                                 files if counts.get(request.request_id) else 0, None, erased_at if counts.get(request.request_id) else None, None, run.run_id)
         for request in requests
-    ]
-    return steps, before if counts else None
+    }
+    unexplained = {request.request_id for request in requests} - set(counts) - recorded
+    if unexplained:
+        steps.update(_deleted_by_killed_attempt(spark, path, view, condition, unexplained, steps))
+    return list(steps.values())
+
+
+def _deleted_by_killed_attempt(spark, path: str, view: str, condition: str, request_ids: set[str], steps: dict[str, Step]) -> dict[str, Step]:
+    """Steps rebuilt from the newest deletion commit noting each request (if any): versions, time, rows, files."""
+    rebuilt = {}
+    for entry in spark.sql(f"DESCRIBE HISTORY delta.{lake.quoted(path)}").collect():  # newest first
+        note = entry["userMetadata"] or ""
+        noted = set(note.removeprefix(ERASURE_COMMIT_NOTE).split(",")) & (request_ids - set(rebuilt)) if note.startswith(ERASURE_COMMIT_NOTE) else set()
+        if not noted:
+            continue
+        rows = subject_rows.count_by_subject(spark, path, view, condition, entry["version"] - 1)
+        files = int((entry["operationMetrics"] or {}).get("numTargetFilesRemoved", 0))
+        for request_id in noted:
+            rebuilt[request_id] = Step(**{**asdict(steps[request_id]), "version_before": entry["version"] - 1, "version_after": entry["version"],
+                                          "rows_removed": rows.get(request_id, 0), "files_rewritten": files, "erased_at": entry["timestamp"],
+                                          "detail": "deleted by an earlier attempt, killed before it recorded the step"})
+            log.info("%s: request %s was carried out by an earlier attempt (version %d)", path, request_id, entry["version"])
+    return rebuilt
 
 
 def _recompute_gold(spark, settings, ingestion: Ingestion, removed_silver: DataFrame, run: RunContext, expectations_dir: Path) -> str | None:
@@ -181,17 +209,12 @@ def _rebuild_product(spark, settings, product: Product, run: RunContext, expecta
     return f"rebuilt from {', '.join(product.inputs)}"
 
 
-def _staging_copies(settings: Settings, table: Table) -> list[str]:
-    store = landing.store_for(settings.lake_root)
-    return [f"{publish.STAGING_ZONE}/{table.name}/{batch}" for batch in store.folders(f"{publish.STAGING_ZONE}/{table.name}")]
-
-
 def _erase_staging(spark, settings, table: Table, kind: str, view: str, requests: list[Request], keys, run: RunContext) -> list[Step]:
     """Delete whole every staging copy (a failed batch, kept for inspection) of ``table`` holding a subject."""
     store = landing.store_for(settings.lake_root)
     removed: dict[str, int] = {}
     rows: dict[str, int] = {}
-    for key in _staging_copies(settings, table):
+    for key in publish.staging_copies(settings, table):
         path = f"{settings.lake_root.rstrip('/')}/{key}"
         try:
             schema = spark.read.format("delta").load(path).schema
@@ -213,7 +236,11 @@ def _erase_staging(spark, settings, table: Table, kind: str, view: str, requests
 
 
 def _erase_landing(settings: Settings, source: str, kind: str, requests: list[Request], keys, run: RunContext) -> list[Step]:
-    """Rewrite the source's landed files without the records holding a subject; a step per request."""
+    """Rewrite the source's landed files without the records holding a subject; a step per request.
+
+    Records an attempt killed before its manifest write removed are counted for every request of this run: the
+    file no longer says whose they were (with one request pending, as usual, the figure is exact).
+    """
     patterns = {request.request_id: re.compile(token_pattern(request.identifier)) for request in requests}
     removed = {request_id: 0 for request_id in patterns}
     files = {request_id: 0 for request_id in patterns}
@@ -222,15 +249,21 @@ def _erase_landing(settings: Settings, source: str, kind: str, requests: list[Re
         if entry.expired_at:  # retention deleted the file already
             continue
         found: set[str] = set()
+        matched = [0]  # records this attempt removed
 
         def holds_subject(record: str) -> bool:
             hits = {request_id for request_id, pattern in patterns.items() if pattern.search(record)}
             found.update(hits)
+            matched[0] += bool(hits)
             for request_id in hits:
                 removed[request_id] += 1
             return bool(hits)
 
         count, after = landing.rewrite_without(settings, entry, holds_subject, sorted(patterns))
+        if count > matched[0]:  # removed by a killed attempt
+            found.update(patterns)
+            for request_id in patterns:
+                removed[request_id] += count - matched[0]
         for request_id in found:
             files[request_id] += 1
             hashes[request_id].append(f"{entry.file_name}: {entry.rewrites[-1]['sha256_after'] if entry.rewrites else entry.sha256} -> {after}")
@@ -320,8 +353,8 @@ def erase(spark: SparkSession, settings: Settings, run: RunContext, dag_id: str,
                     detail = _rebuild_product(spark, settings, chosen, run, expectations_dir)
                     steps_of_kind += _derived_steps(spark, settings, table, kind, view, of_kind, keys, run, before, detail)
                 elif table.subject_columns(kind):
-                    table_steps, _ = _erase_from_table(spark, settings, table, kind, view, of_kind, keys, run)
-                    steps_of_kind += table_steps
+                    recorded = frozenset(request_id for request_id, place in earlier if place == table.name)
+                    steps_of_kind += _erase_from_table(spark, settings, table, kind, view, of_kind, keys, run, recorded)
                 if table.subject_columns(kind) and not table.restricted:
                     steps_of_kind += _erase_staging(spark, settings, table, kind, view, of_kind, keys, run)
             if isinstance(chosen, (Ingestion, Snapshot)) and any(lake_tables.table(name).restricted and lake_tables.table(name).subject_columns(kind) for name in chosen.tables):
@@ -343,7 +376,7 @@ def _derived_steps(spark, settings, table: Table, kind: str, view: str, requests
     held: dict[str, int] = {}
     if table.subject_columns(kind) and before is not None:
         held = subject_rows.count_by_subject(spark, settings.table_path(*table.address), view, subject_rows.match_condition(table, kind, lake.read_table(spark, settings, *table.address).schema), before)
-    residual = _erase_from_table(spark, settings, table, kind, view, requests, keys, run)[0] if table.subject_columns(kind) else []
+    residual = _erase_from_table(spark, settings, table, kind, view, requests, keys, run) if table.subject_columns(kind) else []
     after = _version(spark, settings, table)
     changed = after != before
     erased_at = _now() if changed else None

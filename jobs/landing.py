@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from jobs import faults
 from jobs.settings import Settings
 
 _CHUNK = 1 << 20
@@ -367,33 +368,49 @@ def landed_content(settings: Settings, entry: ManifestEntry) -> tuple[bytes, str
 def rewrite_without(settings: Settings, entry: ManifestEntry, holds_subject, request_ids: list[str]) -> tuple[int, str | None]:
     """Rewrite a landed text file without the records ``holds_subject(record_text)`` finds; record it in the manifest.
 
-    Returns the records removed and the new content's sha256 (None when nothing was removed). The file is
-    replaced whole (atomically on a local store; S3 replaces an object whole); the manifest entry, written
-    after it, keeps the delivered hash and adds the rewrite. A rerun finds nothing left and changes nothing.
+    Returns the records removed (by this call and by a killed one) and the new content's sha256 (None when
+    nothing was removed). The file is replaced whole (atomically on a local store; S3 replaces an object
+    whole); the manifest entry, written after it, keeps the delivered hash and adds the rewrite. A rerun finds nothing left and changes nothing.
+    A file whose hash is not the manifest's latest was rewritten by an attempt killed before its manifest write:
+    that rewrite is recorded first (the records it removed are the manifest's rows less the file's).
     """
     kind = delivery_format(entry.file_name)
     if kind not in ("csv", "jsonl"):
         raise LandingError(f"{entry.landed_path}: a {kind} delivery cannot be rewritten record by record; erase it by hand")
     raw, text = landed_content(settings, entry)
     header, records = _records(text, kind)
+    expected = entry.rewrites[-1]["sha256_after"] if entry.rewrites else entry.sha256
+    current = hashlib.sha256(raw).hexdigest()
+    recovered = 0
+    if current != expected:
+        recovered = max(entry.rows - len(records), 0)
+        entry = _record_rewrite(settings, entry, request_ids, expected, current, recovered, len(raw), killed=True)
     kept = [record for record in records if not holds_subject(record)]
     removed = len(records) - len(kept)
     if not removed:
-        return 0, None
+        return (recovered, current) if current != expected else (0, None)
     content = "".join(header + kept).encode("utf-8")
     content = gzip.compress(content, mtime=0) if _is_gzip(entry.file_name) else content
-    before = hashlib.sha256(raw).hexdigest()
     after = hashlib.sha256(content).hexdigest()
     with tempfile.NamedTemporaryFile() as rewritten:
         rewritten.write(content)
         rewritten.flush()
         store_for(settings.landing_root).put_file(entry.landed_key, Path(rewritten.name))
+    faults.point("landing.rewritten")
+    _record_rewrite(settings, entry, request_ids, current, after, removed, len(content))
+    return removed + recovered, after
+
+
+def _record_rewrite(settings: Settings, entry: ManifestEntry, request_ids: list[str], before: str, after: str, removed: int, size: int, killed: bool = False) -> ManifestEntry:
+    """The manifest entry with one more rewrite (hashes before and after, records removed), stored."""
     rewrite = {"request_ids": list(request_ids), "sha256_before": before, "sha256_after": after, "records_removed": removed,
                "rewritten_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    updated = ManifestEntry(**{**asdict(entry), "columns": entry.columns, "size_bytes": len(content), "rows": entry.rows - removed,
+    if killed:
+        rewrite["recorded_after"] = "the rewriting attempt was killed before it wrote the manifest"
+    updated = ManifestEntry(**{**asdict(entry), "columns": entry.columns, "size_bytes": size, "rows": entry.rows - removed,
                                "rewrites": (*entry.rewrites, rewrite)})
     store_for(settings.landing_root).put_text(f"_manifest/{entry.source}/{entry.sha256}.json", updated.to_json())
-    return removed, after
+    return updated
 
 
 class _LocalStore:

@@ -50,6 +50,11 @@ def staging_path(settings: Settings, target: Table, batch_id: str) -> str:
     return f"{settings.lake_root.rstrip('/')}/{staging_key(target, batch_id)}"
 
 
+def staging_copies(settings: Settings, target: Table) -> list[str]:
+    """The keys (relative to the lake root) of the table's staging copies: failed batches kept for inspection."""
+    return [f"{STAGING_ZONE}/{target.name}/{batch}" for batch in store_for(settings.lake_root).folders(f"{STAGING_ZONE}/{target.name}")]
+
+
 def run_parameters(spark: SparkSession, settings: Settings, target: Table, logical_date: str) -> dict:
     """Values for the suites' ``$PARAMETER`` placeholders: freshness and volume bounds for this run."""
     day = date.fromisoformat(logical_date)

@@ -47,15 +47,29 @@ def count_by_subject(spark: SparkSession, path: str, view: str, condition: str, 
     return {row["subject_key"]: row["n"] for row in rows}
 
 
-def delete_matching(spark: SparkSession, table: Table, path: str, view: str, condition: str) -> dict:
-    """One MERGE deleting every row the condition matches; Delta's metrics of it."""
+# Delta writes a session's ``commitInfo.userMetadata`` into the commit it makes: a deletion's commit says why it was made.
+_COMMIT_NOTE = "spark.databricks.delta.commitInfo.userMetadata"
+
+
+def delete_matching(spark: SparkSession, table: Table, path: str, view: str, condition: str, note: str | None = None) -> dict:
+    """One MERGE deleting every row the condition matches; Delta's metrics of it.
+
+    ``note`` goes into the commit's ``userMetadata`` (``DESCRIBE HISTORY`` shows it): a job killed between this
+    commit and its own record of it finds, on its retry, what it had done.
+    """
     quoted = lake.quoted(path)
     properties = spark.sql(f"DESCRIBE DETAIL delta.{quoted}").first()["properties"] or {}
     append_only = properties.get("delta.appendOnly") == "true"
     if append_only:
         lake.set_append_only(spark, path, False)  # as retention does (jobs/retention.py); set again below
     try:
-        lake.retry_on_conflict(lambda: spark.sql(f"MERGE INTO delta.{quoted} AS t USING {view} AS s ON {condition} WHEN MATCHED THEN DELETE").collect())
+        if note:
+            spark.conf.set(_COMMIT_NOTE, note)
+        try:
+            lake.retry_on_conflict(lambda: spark.sql(f"MERGE INTO delta.{quoted} AS t USING {view} AS s ON {condition} WHEN MATCHED THEN DELETE").collect())
+        finally:
+            if note:
+                spark.conf.unset(_COMMIT_NOTE)
         entry = spark.sql(f"DESCRIBE HISTORY delta.{quoted} LIMIT 1").first()
     finally:
         if append_only or table.append_only:

@@ -95,6 +95,11 @@ def engine_cached_datasets(settle_seconds: float = 15.0) -> list[str]:
 
 def make_settings(root: Path, **overrides: str) -> Settings:
     """Settings for a lake, landing zone, inbox and reports under ``root``."""
+    return load_settings(settings_environment(root, **overrides))
+
+
+def settings_environment(root: Path, **overrides: str) -> dict[str, str]:
+    """The environment ``make_settings(root)`` reads: what a job started as its own process is given."""
     environment = {
         "CITYLAKE_LAKE_ROOT": str(root / "lake"),
         "CITYLAKE_INBOX_ROOT": str(root / "inbox"),
@@ -104,7 +109,7 @@ def make_settings(root: Path, **overrides: str) -> Settings:
         "CITYLAKE_JARS_DIR": os.environ.get("CITYLAKE_JARS_DIR", str(PROJECT_ROOT / ".citylake" / "jars")),
     }
     environment.update(overrides)
-    return load_settings(environment)
+    return environment
 
 
 @pytest.fixture(scope="session")

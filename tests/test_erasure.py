@@ -10,13 +10,18 @@ file as text.
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from jobs import erasure, landing
+from jobs import erasure, faults, landing
 from jobs import erasure_requests as requests_module
 from jobs.declarations import registry
 from jobs.synthetic import accounts as accounts_generator
@@ -97,7 +102,6 @@ def test_a_landed_file_is_rewritten_without_the_subjects_records_and_the_manifes
     delivered.write_text('transaction_id,from_account,to_account,memo\nT1,AC1,AC100,"two\nlines"\nT2,AC100,AC2,x\nT3,AC1001,AC2,x\n', encoding="utf-8")
     columns = landing.DeliveryColumns(spellings=(("transaction_id", "from_account", "to_account"),))
     entry, _ = landing.land_file(settings, "bank_payments", "2022-05-02", delivered, columns)
-    import re
 
     pattern = re.compile(requests_module.token_pattern("AC100"))
     removed, after = landing.rewrite_without(settings, entry, lambda record: bool(pattern.search(record)), ["r-1"])
@@ -276,3 +280,68 @@ def test_a_rerun_of_the_erased_day_does_not_bring_the_subject_back(spark, erased
     ).first()["n"] == 0
     checks = spark.read.format("delta").load(settings.table_path("audit", "reconciliation")).where("run_id = 'pay-rerun'").collect()
     assert checks and all(check["balanced"] for check in checks)
+
+
+# --- an erasure killed half way ---------------------------------------------------------------------------
+
+
+def _erase_in_own_process(erased_lake, dag_id: str, kill_at: str) -> subprocess.CompletedProcess:
+    """One erase task as the DAG's task runs it, in a process of its own on the shared engine, killed (SIGKILL) at ``kill_at``."""
+    from tests.conftest import settings_environment
+
+    environment = {**os.environ, **settings_environment(erased_lake["root"] / "state"), faults.KILL_AT: kill_at}
+    argv = ["--action", "erase", "--pipeline", dag_id, "--logical-date", "2022-05-12", "--run-id", "erasure-killed",
+            "--expectations-dir", str(pipeline_runs.EXPECTATIONS)]
+    return subprocess.run([sys.executable, "-c", f"from jobs.erasure import main; main({argv!r})"], env=environment,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_an_erasure_killed_half_way_is_not_certified_and_its_rerun_completes_it(spark, erased_lake):
+    """Killed right after a deletion's commit, then again after a landed file's rewrite: no certificate in between;
+    the rerun finds what the killed attempts did (the commit's note, the file's hash), purges it and certifies."""
+    from jobs.audit import RunContext
+    from jobs.erasure_requests import add_request
+    from tests.test_pseudonyms import expected_pseudonym
+
+    settings = erased_lake["settings"]
+    payments = settings.table_path("silver", "payment_transactions")
+    in_payments = {row[0] for row in spark.sql(f"SELECT from_account FROM delta.`{payments}` UNION SELECT to_account FROM delta.`{payments}`").collect()}
+    in_kyc = {row[0] for row in spark.sql(f"SELECT account_id FROM delta.`{settings.table_path('silver', 'bank_accounts')}`").collect()}
+    delivered = (erased_lake["root"] / "delivered" / "payments.csv").read_text(encoding="utf-8")
+    account = sorted(
+        candidate for candidate in set(re.findall(r"\bAC\d+\b", delivered)) - {erased_lake["holder"], erased_lake["unapproved"]}
+        if expected_pseudonym(candidate) in in_payments & in_kyc
+    )[0]
+    pseudonym = expected_pseudonym(account)
+    silver_rows = spark.sql(f"SELECT count(*) AS n FROM delta.`{payments}` WHERE from_account = '{pseudonym}' OR to_account = '{pseudonym}'").first()["n"]
+    records = sum(1 for line in delivered.splitlines() if re.search(requests_module.token_pattern(account), line))
+    add_request(settings, "account_holder", account, "account closed", "the customer", "dpo", "er-killed")
+
+    killed = _erase_in_own_process(erased_lake, "payments_daily", "erasure.deleted:silver.payment_transactions")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+    # The killed attempt's commit stands whole, and the version before it is intact and readable.
+    version = _version(spark, settings, "silver.payment_transactions")
+    count_at = "SELECT count(*) AS n FROM delta.`{path}` VERSION AS OF {version} WHERE from_account = '{pseudonym}' OR to_account = '{pseudonym}'"
+    assert spark.sql(count_at.format(path=payments, version=version, pseudonym=pseudonym)).first()["n"] == 0
+    assert spark.sql(count_at.format(path=payments, version=version - 1, pseudonym=pseudonym)).first()["n"] == silver_rows
+    run = RunContext("erasure-3", "erasure", "erase", "2022-05-12")
+    with pytest.raises(erasure.ErasureIncomplete, match=r"request er-killed: .*not purged yet.*not erased yet: \[.*bank_accounts"):
+        erasure.certify(spark, settings, run)  # nothing half-done is certified
+
+    killed = _erase_in_own_process(erased_lake, "payments_daily", "landing.rewritten")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+    assert account not in "".join(Path(entry.landed_path).read_text(encoding="utf-8") for entry in landing.manifest_entries(settings, "bank_payments"))
+
+    for chosen in registry().erasure_pipelines():  # the DAG's rerun
+        erasure.erase(spark, settings, run, chosen.dag_id, pipeline_runs.EXPECTATIONS)
+    (document,) = erasure.certify(spark, settings, run)
+    places = {place["place"]: place for place in document["places"]}
+    assert places["silver.payment_transactions"]["rows_removed"] == silver_rows > 0
+    assert "earlier attempt" in places["silver.payment_transactions"]["detail"]
+    assert places["landing:bank_payments"]["rows_removed"] == records > 0
+    (rewrite,) = [rewrite for entry in landing.manifest_entries(settings, "bank_payments") for rewrite in entry.rewrites if "er-killed" in rewrite["request_ids"]]
+    assert rewrite["records_removed"] == records and "killed" in rewrite["recorded_after"]
+    assert all(check["result"] == 0 for check in document["verification"]) and all(place["purged_at"] for place in document["places"] if place["erased_at"])
+    found = holding(Path(settings.lake_root), {account, pseudonym})
+    assert not {path: hits for path, hits in found.items() if not path.startswith("audit/erasure_steps")}
+    assert not holding(Path(settings.landing_root), {account})
