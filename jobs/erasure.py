@@ -24,7 +24,9 @@ One ``erase`` task per pipeline that writes such tables, in that pipeline's pool
    The log holds none of their values: classified columns have no per-file statistics
    (``declarations.Table.statistics_properties``).
 Each step is a row of ``audit.erasure_steps`` (request, place, versions, rows, files, purge time); a retry that
-finds nothing left keeps the earlier attempt's figures.
+finds nothing left keeps the earlier attempt's figures. An attempt killed between a deletion's commit and its
+record leaves the commit's note (Delta's ``userMetadata``: the request ids), from which the retry rebuilds the
+step, so what the killed attempt deleted is still purged and certified with its figures.
 
 Then ``certify`` checks every place: a query counting the subject's rows in the current version, a search of
 every data file in storage (current or not), of the Delta log, of staging copies and of the landed files; all

@@ -188,6 +188,15 @@ def lake(spark, settings):
     return settings
 
 
+# The test S3 server's environment, while the ``s3`` fixture runs it.
+S3_SERVER: dict[str, dict] = {}
+
+
+def seaweedfs(action: str) -> None:
+    """Stop or start the test S3 server the ``s3`` fixture runs (its data stays in its folder)."""
+    subprocess.run([str(SEAWEEDFS_SCRIPT), action], env=S3_SERVER["environment"], check=True, timeout=120)
+
+
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
     """SeaweedFS on a free loopback port with throw-away credentials; the process environment points at it."""
@@ -203,6 +212,7 @@ def s3(tmp_path_factory):
     }
     import boto3
 
+    S3_SERVER["environment"] = environment  # for the tests that stop and restart it (seaweedfs())
     subprocess.run([str(SEAWEEDFS_SCRIPT), "start"], env=environment, check=True, timeout=120)
     saved = {key: os.environ.get(key) for key in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION")}
     os.environ.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_DEFAULT_REGION="us-east-1")

@@ -25,3 +25,17 @@ def bronze_rows(spark, columns: tuple[str, ...], rows: list[dict], source: str, 
     data = [(*[row.get(name) for name in columns], None, file_name, f"{source}-test", datetime(2022, 5, 3), date(2022, 5, 2)) for row in rows]
     ddl = ", ".join(f"`{name}` string" for name in columns) + ", _corrupt_record string, _source_file string, _batch_id string, _ingested_at timestamp, _logical_date date"
     return spark.createDataFrame(data, ddl)
+
+
+def source_table_rows(spark, settings, source: pipeline.Source) -> dict[str, list[str]]:
+    """Every row of each table the source's pipeline writes (bronze, silver, quarantine, gold), as sorted text:
+    what a rerun of a day must leave exactly as it was (bronze keeps the first run's ingestion time)."""
+    from jobs import lake
+    from jobs.declarations import registry
+
+    (ingestion,) = [each for each in registry().ingestions.values() if each.source == source.name]
+    return {
+        name: sorted(repr(sorted(row.asDict().items())) for row in lake.read_table(spark, settings, *name.split(".")).collect())
+        for name in ingestion.tables
+        if lake.table_exists(spark, settings, *name.split("."))
+    }

@@ -141,3 +141,11 @@ def test_an_earlier_days_extract_never_replaces_a_later_record(spark, accounts_l
     assert earlier_only and later_ids & set(silver.index)
     assert (silver.loc[sorted(later_ids & set(silver.index)), "record_date"] == LATER).all()
     assert (silver.loc[sorted(earlier_only & set(silver.index)), "record_date"] == EARLIER).all()
+
+
+def test_a_rerun_of_a_day_leaves_every_table_as_it_was(spark, accounts_lake, delivered):
+    from jobs.finance import accounts_job
+
+    before = pipeline_runs.source_table_rows(spark, accounts_lake, accounts_job.SOURCE)
+    pipeline_runs.land_and_run(spark, accounts_lake, accounts_job.SOURCE, "accounts_daily", LATER.isoformat(), [delivered[LATER][0]], "accounts-rerun")
+    assert pipeline_runs.source_table_rows(spark, accounts_lake, accounts_job.SOURCE) == before

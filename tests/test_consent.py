@@ -93,7 +93,7 @@ def consent_lake(spark, tmp_path_factory):
     }
     pipeline_runs.land_and_run(spark, settings, payments_job.SOURCE, "payments_daily", NEXT.isoformat(), [files[NEXT] / "payments.csv"], "pay-2")
     pipeline_runs.land_and_run(spark, settings, social_job.SOURCE, "social_posts_daily", NEXT.isoformat(), [files[NEXT] / "posts.jsonl"], "social-2")
-    return {"settings": settings, "author": author, "holder": holder, "later": later_author, "before": held_before}
+    return {"settings": settings, "author": author, "holder": holder, "later": later_author, "before": held_before, "consent_file": consent_file}
 
 
 def _pseudonym(identifier: str) -> str:
@@ -147,3 +147,12 @@ def test_a_withdrawn_account_holder_leaves_the_next_runs_silver_gold_and_product
     products.run(spark, settings, RunContext("risk-2", "account_risk", "build", NEXT.isoformat()), product, risk_job.build, pipeline_runs.EXPECTATIONS)
     assert _count(spark, settings, "gold", "account_risk_daily", "true") > 0
     assert _count(spark, settings, "gold", "account_risk_daily", f"account = '{holder}'") == 0
+
+
+def test_a_rerun_of_the_registrys_day_leaves_every_table_as_it_was(spark, consent_lake):
+    from jobs.consent_registry import job as consent_job
+
+    settings = consent_lake["settings"]
+    before = pipeline_runs.source_table_rows(spark, settings, consent_job.SOURCE)
+    pipeline_runs.land_and_run(spark, settings, consent_job.SOURCE, "consent_daily", NEXT.isoformat(), [consent_lake["consent_file"]], "consent-rerun")
+    assert pipeline_runs.source_table_rows(spark, settings, consent_job.SOURCE) == before

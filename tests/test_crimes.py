@@ -78,3 +78,8 @@ def test_incident_hotspots_on_the_real_sample_match_pandas_and_silver_keeps_no_e
     exact = {float(value) for value in delivered["latitude"] if value}
     kept = {row.cell_latitude for row in silver.select("cell_latitude").distinct().collect()} | set(gold["cell_latitude"])
     assert not {value for value in kept if value is not None and not math.isnan(value)} & exact
+
+    # A rerun of the day leaves every table of the source exactly as it was.
+    before = pipeline_runs.source_table_rows(spark, lake, job.SOURCE)
+    land_and_run(spark, lake, SAMPLE_DAY, [SAMPLE_CRIMES], "crimes-run-2")
+    assert pipeline_runs.source_table_rows(spark, lake, job.SOURCE) == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import boto3
@@ -13,7 +14,7 @@ from jobs.landing import LandingError, land_file, manifest_entries
 from jobs.nyc311 import columns as raw
 from jobs.nyc311 import job
 from jobs.settings import PROJECT_ROOT
-from tests.conftest import S3_BUCKET as BUCKET, SAMPLE_311, free_port, make_settings, point_catalog_at
+from tests.conftest import S3_BUCKET as BUCKET, SAMPLE_311, free_port, make_settings, point_catalog_at, seaweedfs
 from tests.expected_gold import assert_gold_matches_raw_csv
 
 
@@ -59,3 +60,51 @@ def test_unreachable_storage_fails_within_seconds_naming_the_endpoint(tmp_path, 
     with pytest.raises(LandingError, match=rf"at {endpoint}, bucket 'nowhere'"):
         land_file(settings, raw.SOURCE, "2022-05-01", SAMPLE_311, raw.REQUIRED_COLUMNS)
     assert time.monotonic() - started < 30
+
+
+def test_storage_stopped_in_the_middle_of_a_run_fails_it_naming_endpoint_and_bucket_and_the_retry_publishes_once(spark, s3, tmp_path):
+    """The S3 server stopped once the day's bronze is committed: the run fails within the s3a timeouts, naming
+    the endpoint and the bucket; restarted, the retry publishes the day once (gold as computed from the raw
+    CSV, every row reconciled, bronze's batch not doubled)."""
+    settings = make_settings(tmp_path, CITYLAKE_LAKE_ROOT=f"s3a://{BUCKET}/faults")
+    land_file(settings, raw.SOURCE, "2022-05-01", SAMPLE_311, raw.REQUIRED_COLUMNS)
+    zone, table = job.SOURCE.bronze
+    bronze_log = f"faults/{zone}/{table}/_delta_log/"
+    outcome: dict = {}
+
+    def run(run_id: str) -> None:
+        try:
+            pipeline.run(spark, settings, RunContext(run_id, "nyc311_daily", "bronze_to_gold", "2022-05-01"), job.SOURCE, PROJECT_ROOT / "expectations")
+        except Exception as error:  # noqa: BLE001 - what the task would fail with
+            outcome["error"], outcome["failed_at"] = error, time.monotonic()
+
+    client = boto3.client("s3")
+    first = threading.Thread(target=run, args=("attempt-1",))
+    first.start()
+    deadline = time.monotonic() + 300
+    # Version 0 creates bronze, version 1 appends the day's batch.
+    while not any(item["Key"].endswith("00000000000000000001.json") for item in client.list_objects_v2(Bucket=BUCKET, Prefix=bronze_log).get("Contents", [])):
+        assert first.is_alive() and time.monotonic() < deadline, outcome
+        time.sleep(0.2)
+    seaweedfs("stop")
+    stopped = time.monotonic()
+    try:
+        first.join(timeout=600)
+        assert "error" in outcome, "the run finished without its storage"
+        message = str(outcome["error"])
+        assert BUCKET in message and s3.removeprefix("http://") in message, message[-3000:]
+        assert outcome["failed_at"] - stopped < 180
+        print(f"failed {outcome['failed_at'] - stopped:.1f} s after the server stopped: {message[:300]}")
+    finally:
+        seaweedfs("start")
+    outcome.clear()
+    run("attempt-2")  # Airflow's retry, once the server is back
+    assert not outcome, outcome
+    try:
+        point_catalog_at(spark, settings)
+        assert_gold_matches_raw_csv(spark.table("gold.service_requests_daily"), SAMPLE_311)
+        checks = spark.table("audit.reconciliation").where("run_id = 'attempt-2'").collect()
+        assert checks and all(check.balanced for check in checks)
+        assert spark.table(f"{zone}.{table}").count() == checks[0].manifest_rows  # the batch once, not twice
+    finally:
+        point_catalog_at(spark, make_settings(tmp_path / "local"))

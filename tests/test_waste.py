@@ -58,6 +58,11 @@ def test_gold_waste_diversion_on_the_real_sample_matches_pandas(spark, lake):
     check = table(spark, lake, "audit.reconciliation").first()
     assert (check.manifest_rows, check.published_rows, check.quarantined_rows, check.balanced) == (20_871, 20_871, 0, True)
 
+    # A rerun of the month leaves every table of the source exactly as it was.
+    before = pipeline_runs.source_table_rows(spark, lake, job.SOURCE)
+    land_and_run(spark, lake, SAMPLE_MONTH, [SAMPLE_WASTE], "waste-run-2")
+    assert pipeline_runs.source_table_rows(spark, lake, job.SOURCE) == before
+
 
 def test_bad_rows_are_quarantined_and_a_late_correction_updates_the_month_and_the_year_after(spark, lake, tmp_path):
     rows = pd.read_csv(SAMPLE_WASTE, dtype=str, keep_default_na=False)
