@@ -85,7 +85,7 @@ def drop_from_table(spark: SparkSession, settings: Settings, run: RunContext, ta
             spark.catalog.dropTempView(view)
     rows = sum(sum(by_subject.values()) for by_subject in counts.values())
     dropped = sum(len(by_subject) for by_subject in counts.values())
-    _record(spark, settings, run, table, dropped, rows, before, lake.latest_version(spark, settings, *table.address))
+    audit.record_consent_applied(spark, settings, run, table.name, list(table.purposes), dropped, rows, before, lake.latest_version(spark, settings, *table.address))
     log.info("%s: %d rows of %d subjects who withdrew consent to %s deleted", table.name, rows, dropped, ", ".join(table.purposes))
     frame = removed[0]
     for more in removed[1:]:
@@ -104,10 +104,7 @@ def without_withdrawn(spark: SparkSession, settings: Settings, run: RunContext, 
         kept = kept.alias("t").join(held.alias("s"), F.expr(subject_rows.match_condition(table, kind, kept.schema)), "left_anti")
     before, after = rows.count(), kept.count()
     if before != after:
-        _record(spark, settings, run, table, len(subjects), before - after, None, None)
+        audit.record_consent_applied(spark, settings, run, table.name, list(table.purposes), len(subjects), before - after, None, None)
         log.info("%s: %d rows of subjects who withdrew consent to %s left out", table.name, before - after, ", ".join(table.purposes))
     return kept
 
-
-def _record(spark: SparkSession, settings: Settings, run: RunContext, table: Table, subjects: int, rows: int, before: int | None, after: int | None) -> None:
-    audit.record_consent_applied(spark, settings, run, table.name, list(table.purposes), subjects, rows, before, after)

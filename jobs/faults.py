@@ -1,6 +1,6 @@
 """Named fault points: where the reliability tests kill a job the way an operator's ``kill -9`` or an OOM killer would.
 
-A job calls ``point("erasure.after_delete")`` between two steps whose half-done state a crash can leave behind.
+A job calls ``point("landing.rewritten")`` between two steps whose half-done state a crash can leave behind.
 When the environment variable ``CITYLAKE_KILL_AT`` names that point, the process kills itself with SIGKILL
 there: no ``finally``, no ``atexit``, no flush, exactly what a killed task leaves. Unset (always, outside the
 tests), a point is one dictionary lookup. The same idea as FreeBSD's fail(9) or TiKV's fail-rs: the fault is

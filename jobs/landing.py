@@ -370,9 +370,10 @@ def rewrite_without(settings: Settings, entry: ManifestEntry, holds_subject, req
 
     Returns the records removed (by this call and by a killed one) and the new content's sha256 (None when
     nothing was removed). The file is replaced whole (atomically on a local store; S3 replaces an object
-    whole); the manifest entry, written after it, keeps the delivered hash and adds the rewrite. A rerun finds nothing left and changes nothing.
-    A file whose hash is not the manifest's latest was rewritten by an attempt killed before its manifest write:
-    that rewrite is recorded first (the records it removed are the manifest's rows less the file's).
+    whole); the manifest entry, written after it, keeps the delivered hash and adds the rewrite. A rerun finds
+    nothing left and changes nothing. A file whose hash is not the manifest's latest was rewritten by an attempt
+    killed before its manifest write: that rewrite is recorded first (the records it removed are the manifest's
+    rows less the file's).
     """
     kind = delivery_format(entry.file_name)
     if kind not in ("csv", "jsonl"):

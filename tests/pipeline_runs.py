@@ -33,9 +33,8 @@ def source_table_rows(spark, settings, source: pipeline.Source) -> dict[str, lis
     from jobs import lake
     from jobs.declarations import registry
 
-    (ingestion,) = [each for each in registry().ingestions.values() if each.source == source.name]
     return {
         name: sorted(repr(sorted(row.asDict().items())) for row in lake.read_table(spark, settings, *name.split(".")).collect())
-        for name in ingestion.tables
+        for name in registry().ingestions[source.name].tables
         if lake.table_exists(spark, settings, *name.split("."))
     }
