@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
@@ -25,3 +27,14 @@ def blank_to_null(column: Column) -> Column:
     """Trimmed text, NULL for an empty cell: CSV exports write a missing value as an empty string."""
     trimmed = F.trim(column)
     return F.when(trimmed == "", F.lit(None)).otherwise(trimmed)
+
+
+def number(column: Column) -> Column:
+    """A delivered number as a finite double; NULL when the text is none (so a row rule calls it unparseable).
+
+    Spark's cast reads "NaN" and "Infinity" as numbers, and NaN compares greater than every number, so a
+    rule such as ``tons < 0`` never catches it and a NaN reaches gold (a diversion rate of NaN blocked its
+    gate: tests/test_gates_behind_row_rules.py found it). No feed means NaN or infinity by a value.
+    """
+    parsed = column.try_cast("double")
+    return F.when(parsed.between(-sys.float_info.max, sys.float_info.max), parsed)

@@ -214,22 +214,26 @@ def ingest_bronze(spark: SparkSession, settings: Settings, source: Source, entry
     if lake.table_exists(spark, settings, *source.bronze) and bronze_batch(spark, settings, source, entry).limit(1).count():
         log.info("bronze already holds %s (%s): skipped", entry.file_name, batch_id)
         return
-    delivered = read_delivery(spark, entry)
+    batch = with_lineage(read_delivery(spark, entry), source, entry)
+    lake.create_table(spark, settings, *source.bronze, batch.schema, ("_logical_date",), BRONZE_PROPERTIES)
+    # mergeSchema: a delivery may add columns; bronze keeps them (earlier rows read them as NULL).
+    batch.write.format("delta").mode("append").option("mergeSchema", "true").save(settings.table_path(*source.bronze))
+
+
+def with_lineage(delivered: DataFrame, source: Source, entry: ManifestEntry) -> DataFrame:
+    """A delivery's rows as bronze holds them: its columns (the required ones checked), then file, batch, times."""
     header = [name for name in delivered.columns if name != CORRUPT_RECORD]
     missing = source.columns.missing(header, omits_nulls=omits_nulls(entry.landed_path))
     if missing:
         raise DeliveryError(f"{entry.landed_path}: header lacks required column(s) {missing}")
-    batch = delivered.select(
+    return delivered.select(
         *[F.col(f"`{column}`") for column in header],
         F.col(CORRUPT_RECORD),
         F.lit(entry.file_name).alias("_source_file"),
-        F.lit(batch_id).alias("_batch_id"),
+        F.lit(batch_id_of(entry)).alias("_batch_id"),
         F.lit(datetime.now(timezone.utc).replace(tzinfo=None)).cast("timestamp").alias("_ingested_at"),
         F.lit(entry.logical_date).cast("date").alias("_logical_date"),
     )
-    lake.create_table(spark, settings, *source.bronze, batch.schema, ("_logical_date",), BRONZE_PROPERTIES)
-    # mergeSchema: a delivery may add columns; bronze keeps them (earlier rows read them as NULL).
-    batch.write.format("delta").mode("append").option("mergeSchema", "true").save(settings.table_path(*source.bronze))
 
 
 def bronze_batch(spark: SparkSession, settings: Settings, source: Source, entry: ManifestEntry) -> DataFrame:

@@ -57,8 +57,18 @@ def staging_copies(settings: Settings, target: Table) -> list[str]:
 
 def run_parameters(spark: SparkSession, settings: Settings, target: Table, logical_date: str) -> dict:
     """Values for the suites' ``$PARAMETER`` placeholders: freshness and volume bounds for this run."""
+    parameters = suite_parameters(target, logical_date)
+    history = recent_volumes(spark, settings, target, logical_date)
+    if len(history) >= VOLUME_MIN_HISTORY:
+        median = statistics.median(history)
+        parameters.update(volume_min=int(median * VOLUME_BAND[0]), volume_max=int(median * VOLUME_BAND[1]) + 1)
+    return parameters
+
+
+def suite_parameters(target: Table, logical_date: str) -> dict:
+    """The placeholders' values that need no history: volume unbounded (a table's first runs have none)."""
     day = date.fromisoformat(logical_date)
-    parameters = {
+    return {
         "freshness_min_day": (day - timedelta(days=FRESHNESS_DAYS)).isoformat(),
         # Monthly sources: the batch of a month's run holds that month.
         "freshness_min_month": day.replace(day=1).isoformat(),
@@ -69,11 +79,6 @@ def run_parameters(spark: SparkSession, settings: Settings, target: Table, logic
         # What a pseudonym looks like: jobs/pseudonyms.py is its one home.
         "pseudonym_pattern": f"^[0-9a-f]{{{pseudonyms.PSEUDONYM_HEX_CHARS}}}$",
     }
-    history = recent_volumes(spark, settings, target, logical_date)
-    if len(history) >= VOLUME_MIN_HISTORY:
-        median = statistics.median(history)
-        parameters.update(volume_min=int(median * VOLUME_BAND[0]), volume_max=int(median * VOLUME_BAND[1]) + 1)
-    return parameters
 
 
 def recent_volumes(spark: SparkSession, settings: Settings, target: Table, logical_date: str) -> list[int]:

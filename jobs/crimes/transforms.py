@@ -22,7 +22,7 @@ from pyspark.sql import functions as F
 
 from jobs import row_rules
 from jobs.crimes import columns as raw
-from jobs.delivered import blank_to_null, pick
+from jobs.delivered import blank_to_null, number, pick
 from jobs.themes import theme_of, theme_rules
 
 CITY_TIMEZONE = "America/Chicago"
@@ -82,8 +82,8 @@ def typed_incidents(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] 
         delivered("ward").try_cast("int").alias("ward"),
         delivered("latitude").alias("_latitude_raw"),
         delivered("longitude").alias("_longitude_raw"),
-        delivered("latitude").try_cast("double").alias("_latitude"),
-        delivered("longitude").try_cast("double").alias("_longitude"),
+        number(delivered("latitude")).alias("_latitude"),
+        number(delivered("longitude")).alias("_longitude"),
     )
 
 

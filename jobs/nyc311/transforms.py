@@ -11,7 +11,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from jobs import row_rules
-from jobs.delivered import blank_to_null, pick
+from jobs.delivered import blank_to_null, number, pick
 from jobs.nyc_boroughs import canonical_borough
 from jobs.nyc311 import columns as raw
 from jobs.themes import theme_of, theme_rules
@@ -91,8 +91,8 @@ def typed_requests(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] |
         blank_to_null(delivered(raw.CLOSED_DATE)).alias("_closed_raw"),
         blank_to_null(delivered(raw.LATITUDE)).alias("_latitude_raw"),
         blank_to_null(delivered(raw.LONGITUDE)).alias("_longitude_raw"),
-        blank_to_null(delivered(raw.LATITUDE)).try_cast("double").alias("latitude_precise"),
-        blank_to_null(delivered(raw.LONGITUDE)).try_cast("double").alias("longitude_precise"),
+        number(blank_to_null(delivered(raw.LATITUDE))).alias("latitude_precise"),
+        number(blank_to_null(delivered(raw.LONGITUDE))).alias("longitude_precise"),
     )
 
 

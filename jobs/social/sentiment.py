@@ -118,9 +118,9 @@ class Scorer:
         return round(_squash(total), 4)
 
 
-def classify(score: float | None, language: str) -> str | None:
-    """negative, neutral or positive by the language's thresholds; None without a score."""
-    if score is None:
+def classify(score: float | None, language: str | None) -> str | None:
+    """negative, neutral or positive by the language's thresholds; None without a score or a language read."""
+    if score is None or language not in THRESHOLDS:
         return None
     negative, positive = THRESHOLDS[language]
     if score <= negative:

@@ -40,6 +40,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DoubleType, StringType, StructField, StructType
 
 from jobs import row_rules
+from jobs.delivered import number
 from jobs.social import columns as raw
 
 CITY_TIMEZONE = "America/New_York"
@@ -152,8 +153,8 @@ def typed_posts(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] | No
             _json(user, "$.location").alias("_profile_location"),
             F.when(twarc2, _json(user, "$.public_metrics.tweet_count")).otherwise(_json(user, "$.statuses_count")).try_cast("bigint").alias("_author_posts"),
             author_created.alias("_author_created_at"),
-            longitude.try_cast("double").alias("_longitude"),
-            latitude.try_cast("double").alias("_latitude"),
+            number(longitude).alias("_longitude"),
+            number(latitude).alias("_latitude"),
             F.when(twarc2, _json(geo, "$.full_name")).alias("_place_name"),
             F.when(twarc2, _json(geo, "$.place_type")).alias("_place_type"),
             F.when(twarc2, (F.get(bbox, 0) + F.get(bbox, 2)) / 2).alias("_place_longitude"),

@@ -11,7 +11,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from jobs import row_rules
-from jobs.delivered import blank_to_null, pick
+from jobs.delivered import blank_to_null, number, pick
 from jobs.taxi import columns as raw
 from jobs.themes import theme_of, theme_rules
 
@@ -58,24 +58,24 @@ def typed_trips(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] | No
         return delivered(name).try_cast("timestamp")
 
     pickup_local, dropoff_local = local_time("pickup_datetime"), local_time("dropoff_datetime")
-    pickup_zone = delivered("pickup_location_id").try_cast("double").try_cast("int")
-    dropoff_zone = delivered("dropoff_location_id").try_cast("double").try_cast("int")
+    pickup_zone = number(delivered("pickup_location_id")).try_cast("int")
+    dropoff_zone = number(delivered("dropoff_location_id")).try_cast("int")
     metadata_columns = [name for name in bronze_batch.columns if name.startswith("_")]
     typed = bronze_batch.select(
         *metadata_columns,
         row_rules.raw_record(bronze_batch, delivered_columns).alias("_raw_record"),
-        delivered("vendor_id").try_cast("double").try_cast("int").alias("vendor_id"),
+        number(delivered("vendor_id")).try_cast("int").alias("vendor_id"),
         F.to_utc_timestamp(pickup_local, CITY_TIMEZONE).alias("pickup_at"),
         F.to_utc_timestamp(dropoff_local, CITY_TIMEZONE).alias("dropoff_at"),
         F.to_date(pickup_local).alias("pickup_date"),
         pickup_zone.alias("pickup_zone"),
         dropoff_zone.alias("dropoff_zone"),
-        delivered("passenger_count").try_cast("double").try_cast("int").alias("passenger_count"),
-        delivered("trip_distance").try_cast("double").alias("trip_distance_miles"),
-        delivered("fare_amount").try_cast("double").alias("fare_amount"),
-        delivered("tip_amount").try_cast("double").alias("tip_amount"),
-        delivered("total_amount").try_cast("double").alias("total_amount"),
-        delivered("payment_type").try_cast("double").try_cast("int").alias("payment_type"),
+        number(delivered("passenger_count")).try_cast("int").alias("passenger_count"),
+        number(delivered("trip_distance")).alias("trip_distance_miles"),
+        number(delivered("fare_amount")).alias("fare_amount"),
+        number(delivered("tip_amount")).alias("tip_amount"),
+        number(delivered("total_amount")).alias("total_amount"),
+        number(delivered("payment_type")).try_cast("int").alias("payment_type"),
     )
     duration = F.col("dropoff_at").cast("long") - F.col("pickup_at").cast("long")
     # A trip has no id: the same trip delivered in either spelling gets the same one from its typed fields.

@@ -11,7 +11,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from jobs import row_rules
-from jobs.delivered import blank_to_null, pick
+from jobs.delivered import blank_to_null, number, pick
 from jobs.nyc_boroughs import UNSPECIFIED_BOROUGH, canonical_borough
 from jobs.themes import theme_of, theme_rules
 from jobs.waste import columns as raw
@@ -37,7 +37,7 @@ def typed_tonnage(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] | 
 
     month_text = delivered("MONTH")
     tons = {name: delivered(name) for name in raw.TONNAGES}
-    parsed = {name: value.try_cast("double") for name, value in tons.items()}
+    parsed = {name: number(value) for name, value in tons.items()}
     unparseable = F.lit(False)
     negative = F.lit(False)
     for name, value in tons.items():
