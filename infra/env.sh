@@ -38,6 +38,11 @@ export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True
 # whose `land` waits (rescheduling, no worker slot held) for yesterday's file, as production feeds
 # that arrive late in the day need; past the deadline it fails and files an alert.
 export AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="${AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE:-True}"
+# A scheduler that dies (killed, its machine lost) leaves its running tasks with no one watching them;
+# the next scheduler resets them for a retry only at its periodic orphan check (300 s by default), once
+# the dead one's heartbeat is older than scheduler_health_check_threshold (30 s). One minute bounds how
+# long a backfill waits after a crash (tests/test_e2e_airflow.py kills the scheduler mid-backfill).
+export AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL="${AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL:-60}"
 # Pick up DAG changes quickly.
 export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=30
 export AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL=30

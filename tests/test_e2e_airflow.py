@@ -4,15 +4,18 @@ The project's own scripts start Airflow on a free loopback port with its own sta
 `citylake backfill` command runs the social posts DAG over a generated day, and none of the posts'
 personal data is anywhere outside the restricted zones: not in a task log, XCom, the metadata DB, a
 report, Data Docs, the engine's logs or event log, nor in a silver, gold or audit table. Then the taxi
-DAG backfills two generated days, a rerun of the first day leaves every table as the backfill left it,
-and the Asset-triggered `city_themes` DAG stacks both sources' gold. (The 311 DAG runs through the
+DAG backfills two generated days while its scheduler is killed (SIGKILL, the whole process group) and
+started again, a rerun of the first day leaves every table as the backfill left it, and the Asset-triggered `city_themes` DAG stacks both sources' gold. (The 311 DAG runs through the
 scheduler in tests/test_cluster_and_bi.py, on the cluster, with its gold compared with the raw file.)
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import sqlite3
 import subprocess
+import time
 
 import pytest
 
@@ -42,6 +45,8 @@ def airflow(tmp_path_factory):
         CITYLAKE_AIRFLOW_PORT=str(free_port()),
         CITYLAKE_SPARK_CONNECT_PORT=str(free_port()),
         CITYLAKE_RETRY_DELAY_SECONDS="5",
+        # How soon a new scheduler resets the tasks a killed one left running (infra/env.sh says 60 s).
+        AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL="20",
         # Spark's event log on, so that the secrets test searches the plans the engine ran too.
         CITYLAKE_SPARK_EVENT_LOG_DIR=str(state / "spark-events"),
         PATH=f"{PROJECT_ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
@@ -117,10 +122,38 @@ def snapshot(spark, names: list[str]) -> dict[str, list[dict]]:
     return {name: sorted((sorted(row.asDict().items()) for row in spark.table(name).collect()), key=repr) for name in names}
 
 
-def test_a_taxi_backfill_and_a_rerun_of_one_day_leave_identical_tables_and_city_themes_follow(airflow, spark):
+def task_instance(state, dag_id: str, task_id: str, day: str) -> tuple[str | None, int]:
+    """A task instance's state and try number for the run of ``day``, from the metadata DB."""
+    with sqlite3.connect(state / "airflow" / "airflow.db", timeout=30) as db:
+        found = db.execute(
+            "SELECT ti.state, ti.try_number FROM task_instance ti JOIN dag_run run ON ti.dag_id = run.dag_id AND ti.run_id = run.run_id"
+            " WHERE ti.dag_id = ? AND ti.task_id = ? AND date(run.logical_date) = ?", (dag_id, task_id, day),
+        ).fetchone()
+    return found or (None, 0)
+
+
+def test_a_taxi_backfill_survives_its_scheduler_killed_and_a_rerun_of_one_day_leaves_identical_tables_and_city_themes_follow(airflow, spark):
     state, environment = airflow
-    backfilled = citylake(environment, "backfill", "taxi_daily", *TAXI_DAYS, "--timeout", "1200")
-    assert backfilled.returncode == 0 and "success 2" in backfilled.stdout, backfilled.stdout + backfilled.stderr
+    port = environment["CITYLAKE_AIRFLOW_PORT"]
+    backfill = subprocess.Popen(
+        ["citylake", "backfill", "taxi_daily", *TAXI_DAYS, "--timeout", "1200", "--api", f"http://127.0.0.1:{port}"],
+        env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    # Day 1's Spark task under way, then the scheduler dies with its executor's workers (a crash, not a stop).
+    deadline = time.monotonic() + 600
+    while task_instance(state, "taxi_daily", "bronze_to_gold", TAXI_DAYS[0])[0] != "running":
+        assert backfill.poll() is None and time.monotonic() < deadline, "day 1's bronze_to_gold never ran"
+        time.sleep(1)
+    time.sleep(5)
+    os.killpg(int((state / "airflow" / "run" / "scheduler.pid").read_text()), signal.SIGKILL)
+    # The operator starts Airflow again: the script starts what is missing (the scheduler).
+    restarted = subprocess.run([str(AIRFLOW_SCRIPT), "start"], env=environment, capture_output=True, text=True, timeout=300)
+    assert restarted.returncode == 0 and "scheduler: started" in restarted.stdout, restarted.stdout + restarted.stderr
+    output, _ = backfill.communicate(timeout=1500)
+    print(output)
+    assert backfill.returncode == 0 and "success 2" in output, output
+    # The killed try was left running by the dead scheduler; the new one reset it and it ran again.
+    assert task_instance(state, "taxi_daily", "bronze_to_gold", TAXI_DAYS[0]) == ("success", 2)
     point_catalog_at(spark, make_settings(state))
     tables = ["bronze.tlc_yellow_trips", "silver.taxi_trips", "quarantine.taxi_trips", "gold.mobility_daily"]
     after_backfill = snapshot(spark, tables)
@@ -153,8 +186,6 @@ def test_no_secret_reaches_a_task_log_xcom_the_metadata_db_a_report_or_the_engin
     metadata DB (XCom, rendered templates, serialized DAGs), the lake, the reports and Data Docs, the engine's
     log and its Spark event log.
     """
-    import sqlite3
-
     state, _ = airflow
     secrets_file = state / "airflow" / "secrets.env"
     secrets = dict(line.removeprefix("export ").split("=", 1) for line in secrets_file.read_text().splitlines() if line.startswith("export "))
