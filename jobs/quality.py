@@ -127,8 +127,14 @@ def bind_parameters(outcome, parameters: dict) -> None:
     for result in outcome.results:
         kwargs = result.expectation_config.kwargs
         for key, value in list(kwargs.items()):
-            if isinstance(value, dict) and set(value) == {"$PARAMETER"} and value["$PARAMETER"] in parameters:
-                kwargs[key] = parameters[value["$PARAMETER"]]
+            kwargs[key] = bound(value, parameters)
+
+
+def bound(value, parameters: dict):
+    """A suite's argument with its ``{"$PARAMETER": name}`` placeholder (if any) replaced by the run's value."""
+    if isinstance(value, dict) and set(value) == {"$PARAMETER"} and value["$PARAMETER"] in parameters:
+        return parameters[value["$PARAMETER"]]
+    return value
 
 
 def _result(suite_name: str, result) -> ExpectationResult:

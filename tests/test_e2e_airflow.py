@@ -5,8 +5,9 @@ The project's own scripts start Airflow on a free loopback port with its own sta
 personal data is anywhere outside the restricted zones: not in a task log, XCom, the metadata DB, a
 report, Data Docs, the engine's logs or event log, nor in a silver, gold or audit table. Then the taxi
 DAG backfills two generated days while its scheduler is killed (SIGKILL, the whole process group) and
-started again, a rerun of the first day leaves every table as the backfill left it, and the Asset-triggered `city_themes` DAG stacks both sources' gold. (The 311 DAG runs through the
-scheduler in tests/test_cluster_and_bi.py, on the cluster, with its gold compared with the raw file.)
+started again, a rerun of the first day leaves every table as the backfill left it, and the Asset-triggered
+`city_themes` DAG stacks both sources' gold. (The 311 DAG runs through the scheduler in
+tests/test_cluster_and_bi.py, on the cluster, with its gold compared with the raw file.)
 """
 
 from __future__ import annotations
@@ -72,11 +73,21 @@ def test_airflow_listens_on_loopback_only(airflow):
     assert listening_addresses(service_groups(state)) == {"127.0.0.1"}
 
 
+def citylake_command(environment: dict, *arguments: str) -> list[str]:
+    """The `citylake` command line, pointed at this installation's Airflow API."""
+    return ["citylake", *arguments, "--api", f"http://127.0.0.1:{environment['CITYLAKE_AIRFLOW_PORT']}"]
+
+
+def citylake(environment: dict, *arguments: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(citylake_command(environment, *arguments), env=environment, capture_output=True, text=True, timeout=1500)
+    print(result.stdout)
+    return result
+
+
 def test_the_social_dag_runs_through_the_scheduler_and_the_posts_personal_data_stays_in_the_restricted_zones(airflow, spark):
     state, environment = airflow
-    port = environment["CITYLAKE_AIRFLOW_PORT"]
     result = subprocess.run(
-        ["citylake", "backfill", "social_posts_daily", DAY, DAY, "--timeout", "900", "--api", f"http://127.0.0.1:{port}"],
+        citylake_command(environment, "backfill", "social_posts_daily", DAY, DAY, "--timeout", "900"),
         env=environment, capture_output=True, text=True, timeout=1000,
     )
     print(result.stdout)
@@ -108,15 +119,6 @@ def test_the_social_dag_runs_through_the_scheduler_and_the_posts_personal_data_s
         assert not leaked, f"{name} holds {leaked[:5]}"
 
 
-def citylake(environment: dict, *arguments: str) -> subprocess.CompletedProcess:
-    port = environment["CITYLAKE_AIRFLOW_PORT"]
-    result = subprocess.run(
-        ["citylake", *arguments, "--api", f"http://127.0.0.1:{port}"], env=environment, capture_output=True, text=True, timeout=1500
-    )
-    print(result.stdout)
-    return result
-
-
 def snapshot(spark, names: list[str]) -> dict[str, list[dict]]:
     """Every row of each table, in a stable order (ingestion timestamps aside, which bronze does not rewrite)."""
     return {name: sorted((sorted(row.asDict().items()) for row in spark.table(name).collect()), key=repr) for name in names}
@@ -134,9 +136,8 @@ def task_instance(state, dag_id: str, task_id: str, day: str) -> tuple[str | Non
 
 def test_a_taxi_backfill_survives_its_scheduler_killed_and_a_rerun_of_one_day_leaves_identical_tables_and_city_themes_follow(airflow, spark):
     state, environment = airflow
-    port = environment["CITYLAKE_AIRFLOW_PORT"]
     backfill = subprocess.Popen(
-        ["citylake", "backfill", "taxi_daily", *TAXI_DAYS, "--timeout", "1200", "--api", f"http://127.0.0.1:{port}"],
+        citylake_command(environment, "backfill", "taxi_daily", *TAXI_DAYS, "--timeout", "1200"),
         env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     # Day 1's Spark task under way, then the scheduler dies with its executor's workers (a crash, not a stop).

@@ -63,10 +63,6 @@ def check_name(expectation: dict) -> str:
     return f"{expectation['type'].removeprefix('expect_')}({', '.join(columns)})"
 
 
-def _parameter(value, parameters: dict):
-    return parameters[value["$PARAMETER"]] if isinstance(value, dict) and "$PARAMETER" in value else value
-
-
 def _violation(expectation: dict, parameters: dict) -> Column | list[str] | None:
     """The condition a row breaking the check meets (a list of columns: the key a row must not repeat);
     None for a check of the table as a whole, or one that tolerates a share of rows (``mostly``)."""
@@ -82,16 +78,16 @@ def _violation(expectation: dict, parameters: dict) -> Column | list[str] | None
         return list(kwargs["column_list"])
     # Map expectations ignore NULLs: a NULL comparison below counts as no violation.
     if kind == "column_values_to_be_between":
-        low, high = _parameter(kwargs.get("min_value"), parameters), _parameter(kwargs.get("max_value"), parameters)
+        low, high = quality.bound(kwargs.get("min_value"), parameters), quality.bound(kwargs.get("max_value"), parameters)
         below = F.lit(False) if low is None else (column <= F.lit(low)) if kwargs.get("strict_min") else (column < F.lit(low))
         above = F.lit(False) if high is None else (column >= F.lit(high)) if kwargs.get("strict_max") else (column > F.lit(high))
         return below | above
     if kind == "column_values_to_be_in_set":
-        return ~column.isin(list(_parameter(kwargs["value_set"], parameters)))
+        return ~column.isin(list(quality.bound(kwargs["value_set"], parameters)))
     if kind == "column_values_to_match_regex":
-        return ~column.rlike(_parameter(kwargs["regex"], parameters))
+        return ~column.rlike(quality.bound(kwargs["regex"], parameters))
     if kind == "column_values_to_not_match_regex":
-        return column.rlike(_parameter(kwargs["regex"], parameters))
+        return column.rlike(quality.bound(kwargs["regex"], parameters))
     if kind == "column_values_to_be_greater_than_column":
         other = F.col(kwargs["other_column"])
         return column < other if kwargs.get("or_equal") else column <= other
