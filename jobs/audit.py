@@ -4,21 +4,22 @@ Rows are keyed by (run_id, batch_id): clearing and rerunning the same Airflow ru
 while a new run adds its own, so the trail shows every run that touched a batch.
 
 A job opens its run's trail (``with recording(spark, settings, run):``) and every row it records is
-kept until the run ends, then written with one Delta commit per audit table, also when the run
-fails: the audit tables take commits from every DAG at once, so each commit saved is a conflict
-avoided. A row recorded with no trail open (a test, a one-off call) is written at once.
+kept until the run ends, then written with one Delta commit per audit table (the tables at once, from
+threads of the run's session), also when the run fails: the audit tables take commits from every DAG
+at once, so each commit saved is a conflict avoided. A row recorded with no trail open (a test, a one-off call) is written at once.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 
 from pyspark.sql import SparkSession
 
-from jobs import lake
+from jobs import lake, run_index
 from jobs.declarations import registry
 from jobs.phases import phase
 from jobs.quality import ExpectationResult
@@ -78,11 +79,20 @@ class Trail:
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[tuple[str, str | None], list[tuple]]] = {}
+        # Rows quarantined per (quarantine table, batch): rule -> rows; for the run's page, not a table of its own.
+        self.quarantined: dict[tuple[str, str], dict[str, int]] = {}
 
     def dicts(self, table: str) -> list[dict]:
         """The run's rows of ``audit.<table>`` as the table would return them (column name -> value)."""
         names = registry().table(f"audit.{table}").column_names
         return [dict(zip(names, row)) for batch_rows in self.rows.get(table, {}).values() for row in batch_rows]
+
+    def quarantine_counts(self) -> list[dict]:
+        """Rows quarantined per table, batch and rule, as the run's page lists them."""
+        return [
+            {"table": table, "batch_id": batch_id, "rule_id": rule_id, "rows": rows}
+            for (table, batch_id), rules in self.quarantined.items() for rule_id, rows in rules.items()
+        ]
 
 
 # Open trails, per run.
@@ -104,17 +114,38 @@ def recording(spark: SparkSession, settings: Settings, run: RunContext):
         failed = True
         raise
     finally:
-        errors = []
         del _TRAILS[run]
-        for table, rows in trail.rows.items():
+
+        def write(table: str) -> Exception | None:
             try:
-                _write_run_rows(spark, settings, table, rows, run)
+                _write_run_rows(spark, settings, table, trail.rows[table], run)
             except Exception as error:  # noqa: BLE001 - every table is tried; the first error is raised below
                 log.exception("could not write audit.%s for run %s", table, run.run_id)
-                errors.append(error)
+                return error
+            return None
+
+        # Different tables, so no conflict between them: their commits overlap instead of queueing
+        # (each is a few small Spark jobs and a log write, mostly waiting on the engine).
+        with phase("audit"), ThreadPoolExecutor(max_workers=max(1, len(trail.rows))) as writers:
+            errors = [error for error in writers.map(write, sorted(trail.rows)) if error is not None]
+        if not errors:
+            _index_run(settings, run, trail)
         # A failed run's own error is the one to see (the audit writes' are logged beside it).
         if errors and not failed:
             raise errors[0]
+
+
+def _index_run(settings: Settings, run: RunContext, trail: Trail) -> None:
+    """The run's figures for the report's index (``jobs/run_index.py``), once its audit rows are written."""
+    figures = run_index.summary(trail.dicts("dq_results"), trail.dicts("publications"), trail.dicts("reconciliation"))
+    if any(figures.values()):
+        run_index.record(settings, run.dag_id, run.run_id, run.logical_date, figures)
+
+
+def record_quarantined(run: RunContext, table_name: str, batch_id: str, rows_by_rule: dict[str, int]) -> None:
+    """Keep in the run's open trail how many rows each rule quarantined from a batch (its report page lists them)."""
+    if run in _TRAILS:
+        _TRAILS[run].quarantined[(table_name, batch_id)] = dict(rows_by_rule)
 
 
 def _replace_run_rows(

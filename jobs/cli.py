@@ -56,7 +56,7 @@ class AirflowApi:
         self.timeout = timeout
         self._token = None
 
-    def _request(self, method: str, path: str, body: dict | None = None) -> dict:
+    def _request(self, method: str, path: str, body: dict | None = None, retry_busy: bool = True) -> dict:
         headers = {"Content-Type": "application/json"}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
@@ -74,7 +74,7 @@ class AirflowApi:
                 # the exception that backfill() deals with: its cleanup is best-effort). Outside the backfill
                 # routes a lock is a 500 "Database error" whose cause Airflow hides: asked again only where a
                 # repeat cannot do anything twice (a read, or setting a field to a value).
-                if self._busy(method, error.code, detail) and attempt < self.BUSY_RETRIES:
+                if retry_busy and self._busy(method, error.code, detail) and attempt < self.BUSY_RETRIES:
                     # Jittered: several clients that collided must not retry in step and collide again.
                     time.sleep(min(random.uniform(1.0, 3.0) * attempt, 15.0))
                     continue
@@ -125,7 +125,16 @@ class AirflowApi:
             "reprocess_behavior": "completed",
             "max_active_runs": 1,
         }
-        return int(self._request("POST", "/api/v2/backfills", body)["id"])
+        # A 503 is not asked again here: the backfill may be left behind (see _create_backfill_when_free).
+        return int(self._request("POST", "/api/v2/backfills", body, retry_busy=False)["id"])
+
+    def cancel_backfill(self, backfill_id: int) -> None:
+        """Mark a backfill complete (its queued runs fail); one already complete is left as it is."""
+        try:
+            self._request("PUT", f"/api/v2/backfills/{backfill_id}/cancel")
+        except AirflowApiError as error:
+            if "HTTP 409" not in str(error):
+                raise
 
     def running_backfills(self, dag_id: str) -> list[dict]:
         backfills = self._request("GET", f"/api/v2/backfills?dag_id={dag_id}&limit=100&order_by=-id")["backfills"]
@@ -201,18 +210,29 @@ def backfill(api: AirflowApi, dag_id: str, from_date: str, to_date: str, timeout
 def _create_backfill_when_free(api: AirflowApi, dag_id: str, from_date: str, to_date: str, deadline: float) -> int:
     """Create the backfill once no other is running for the DAG: Airflow allows one at a time (HTTP 409).
 
-    The other may be an operator's, or one that Airflow committed before the metadata DB's lock made it answer
-    503 (its cleanup of the half-made backfill is best-effort, and the retry then meets it); the scheduler marks
-    such an orphan complete once its runs are done, or after two minutes when it has none.
+    Airflow commits a backfill before it creates its runs; when the metadata DB's lock stops the runs (HTTP
+    503), its cleanup of the backfill is best-effort, and a backfill without runs would block the DAG's next
+    one until the scheduler marks it complete, two minutes later. So after a 503, a running backfill of this
+    very range that has no runs is ours: it is cancelled and the creation asked again. Any other running
+    backfill (an operator's) is waited for.
     """
-    said = None
+    said, interrupted = None, False
     while True:
         try:
             return api.create_backfill(dag_id, from_date, to_date)
         except AirflowApiError as error:
-            if "HTTP 409" not in str(error) or "already a running backfill" not in str(error) or time.monotonic() > deadline:
+            if time.monotonic() > deadline:
                 raise
-        # The DAG is left as it is: an operator's backfill runs when they unpause it, and an orphan has no runs.
+            if "HTTP 503" in str(error):
+                interrupted = True
+                _cancel_backfills_left_without_runs(api, dag_id, from_date, to_date)
+                time.sleep(random.uniform(1.0, 3.0))  # jittered, as _request's own retries
+                continue
+            if "HTTP 409" not in str(error) or "already a running backfill" not in str(error):
+                raise
+        if interrupted and _cancel_backfills_left_without_runs(api, dag_id, from_date, to_date):
+            continue
+        # The DAG is left as it is: an operator's backfill runs when they unpause it.
         others = "; ".join(
             f"{other['id']} of {other['from_date'][:10]}..{other['to_date'][:10]}" for other in api.running_backfills(dag_id)
         )
@@ -221,6 +241,20 @@ def _create_backfill_when_free(api: AirflowApi, dag_id: str, from_date: str, to_
             print(message, flush=True)
             said = message
         time.sleep(BACKFILL_WAIT_SECONDS)
+
+
+def _cancel_backfills_left_without_runs(api: AirflowApi, dag_id: str, from_date: str, to_date: str) -> list[int]:
+    """Cancel the running backfills of exactly this range that have no runs (what an interrupted creation leaves)."""
+    cancelled = []
+    for other in api.running_backfills(dag_id):
+        if (other["from_date"][:10], other["to_date"][:10]) != (from_date, to_date):
+            continue
+        if any(run.get("backfill_id") == other["id"] for run in api.dag_runs(dag_id, from_date, to_date)):
+            continue
+        api.cancel_backfill(other["id"])
+        print(f"{dag_id}: backfill {other['id']} was left without runs by a creation the metadata DB's lock interrupted; cancelled", flush=True)
+        cancelled.append(other["id"])
+    return cancelled
 
 
 def unpause(api: AirflowApi, dag_ids: list[str]) -> None:

@@ -138,8 +138,16 @@ def set_append_only(spark: SparkSession, path: str, append_only: bool) -> None:
 
 
 def latest_version(spark: SparkSession, settings: Settings, zone: str, table: str) -> int:
-    """The table's newest Delta version."""
-    return spark.sql(f"DESCRIBE HISTORY delta.{quoted(settings.table_path(zone, table))} LIMIT 1").first()["version"]
+    """The table's newest Delta version: its newest commit file, ``_delta_log/<version, 20 digits>.json``.
+
+    Read from the log's listing (as ``table_exists`` does), not with ``DESCRIBE HISTORY``: a Spark job and
+    a snapshot of the table for one number, 0.3-0.5 s after every publication on the warm engine. Delta
+    never deletes the newest commit file (log cleanup keeps everything after the last checkpoint)."""
+    names = store_for(settings.lake_root).names(f"{zone}/{table}/_delta_log/")
+    versions = [int(name[:-5]) for name in names if len(name) == 25 and name.endswith(".json") and name[:-5].isdigit()]
+    if not versions:
+        raise FileNotFoundError(f"{settings.table_path(zone, table)} has no Delta commit")
+    return max(versions)
 
 
 # Audit tables take rows from every source's applications; two may commit at once.

@@ -288,7 +288,9 @@ def process_file(
         quarantined = quarantined.persist()
         try:
             with phase("split"):
-                bronze_rows, quarantined_rows = typed.count(), quarantined.count()
+                bronze_rows = typed.count()
+                quarantined_by_rule = {row["rule_id"]: row["count"] for row in quarantined.groupBy("rule_id").count().collect()}
+                quarantined_rows = sum(quarantined_by_rule.values())
             publish.write_audit_publish(
                 spark, settings, run, source.silver, silver_batch, batch_id, expectations_dir,
                 lambda staged: lake.merge_by_key(staged, settings, source.silver.zone, source.silver.table, source.silver.key, source.silver_update_when, source.silver.partition_by),
@@ -299,6 +301,7 @@ def process_file(
             # After the gate: a batch it blocks leaves no quarantine rows behind either.
             with phase("quarantine"):
                 lake.replace_where(quarantined, settings, *source.quarantine, f"_batch_id = {lake.sql_literal(batch_id)}")
+            audit.record_quarantined(run, source.quarantine_table.name, batch_id, quarantined_by_rule)
             check = Reconciliation(
                 source=source.name,
                 batch_id=batch_id,

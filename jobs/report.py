@@ -1,7 +1,8 @@
 """Spark job: the lake-level quality report an auditor opens, one static HTML page per run and an index.
 
 Everything comes from the audit tables (``dq_results``, ``publications``, ``reconciliation``, ``alerts``)
-and the quarantine zone's counts; nothing is computed that BI could not compute from the same tables.
+and the quarantine zone's counts, as the run recorded them (its trail) or, for the index, as every run
+summarised them (``jobs/run_index.py``); nothing is shown that BI could not compute from the same tables.
 The pages are self-contained (inline CSS, charts as inline SVG, no script, no font or CDN), so they
 render the same offline, from a file share or an object store. Results hold counts and observed values
 only, so the pages carry no personal data.
@@ -23,7 +24,7 @@ from functools import reduce
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs import alerts, lake
+from jobs import alerts, lake, run_index
 from jobs.audit import Trail
 from jobs.declarations import registry
 from jobs.landing import store_for
@@ -47,7 +48,7 @@ svg { background: #fafbfc; border: 1px solid #c9d1da; }
 
 def page_name(dag_id: str, run_id: str) -> str:
     """A file name for a DAG's run: DAGs share run ids (``scheduled__<date>``), and Airflow's hold ':' and '+'."""
-    return "run-" + re.sub(r"[^A-Za-z0-9._-]", "_", f"{dag_id}--{run_id}") + ".html"
+    return run_index.run_stem(dag_id, run_id) + ".html"
 
 
 def _table_or_none(spark: SparkSession, settings: Settings, zone: str, table: str) -> DataFrame | None:
@@ -58,10 +59,8 @@ def _dicts(frame: DataFrame | None) -> list[dict]:
     return [] if frame is None else [row.asDict() for row in frame.collect()]
 
 
-def _run_quarantine_counts(spark: SparkSession, settings: Settings, batches: set[str], tables: set[str] | None = None) -> list[dict]:
-    """Quarantined rows per table, batch and rule for the run's batches (counts only), in one query.
-
-    ``tables``: the quarantine tables the run can have written (names in the zone); all of them when None."""
+def _run_quarantine_counts(spark: SparkSession, settings: Settings, batches: set[str]) -> list[dict]:
+    """Quarantined rows per table, batch and rule for the run's batches (counts only), in one query."""
     if not batches:
         return []
     present = lake.tables_in(spark, settings, "quarantine")
@@ -70,7 +69,6 @@ def _run_quarantine_counts(spark: SparkSession, settings: Settings, batches: set
         .where(F.col("_batch_id").isin(sorted(batches)))
         .select(F.lit(f"quarantine.{table}").alias("table"), F.col("_batch_id").alias("batch_id"), "rule_id")
         for table in present
-        if tables is None or table in tables
     ]
     if not parts:
         return []
@@ -80,8 +78,8 @@ def _run_quarantine_counts(spark: SparkSession, settings: Settings, batches: set
 def gather_run(spark: SparkSession, settings: Settings, dag_id: str, run_id: str, trail: Trail | None = None) -> dict:
     """One DAG run's rows of each audit table and its batches' quarantine counts: what its page shows.
 
-    ``trail``: what the run recorded, when the page is built at its end: its rows are not read back
-    from the audit tables, and only its sources' quarantine tables are counted."""
+    ``trail``: what the run recorded, when the page is built at its end: neither its rows nor its
+    quarantine counts are read back from the tables."""
     data = {}
     for table in ("dq_results", "publications", "reconciliation", "alerts"):
         if trail is not None and table != "alerts":  # alerts are filed by the failure callback, not the run
@@ -90,59 +88,14 @@ def gather_run(spark: SparkSession, settings: Settings, dag_id: str, run_id: str
         frame = _table_or_none(spark, settings, "audit", table)
         data[table] = _dicts(None if frame is None else frame.where((F.col("dag_id") == dag_id) & (F.col("run_id") == run_id)))
     data["results"] = data.pop("dq_results")
-    quarantine_tables = None
-    if trail is not None:
-        ingestions = registry().ingestions
-        quarantine_tables = {registry().table(ingestions[row["source"]].quarantine).table for row in data["reconciliation"] if row["source"] in ingestions}
-    data["quarantine"] = [] if quarantine_tables == set() else _run_quarantine_counts(spark, settings, {row["batch_id"] for row in data["results"]}, quarantine_tables)
+    data["quarantine"] = trail.quarantine_counts() if trail is not None else _run_quarantine_counts(spark, settings, {row["batch_id"] for row in data["results"]})
     return data
 
 
 def gather_index(spark: SparkSession, settings: Settings) -> dict:
-    """The index's figures from aggregates: Spark returns a row per run, table and batch (not per result),
-    per batch reconciled and per table published, and the rest is summed here in one pass.
-
-    A batch validated by several runs (reruns, replays) counts once, by its latest run; its quarantined
-    rows are those its latest reconciliation counted.
-    """
-    index = {"daily": [], "runs": [], "quarantined": {}, "publications": {}, "retention": _retention(spark, settings), "erasures": read_certificates(settings)}
-    results = _table_or_none(spark, settings, "audit", "dq_results")
-    if results is None:
-        return index
-    failed = lambda severity: F.sum(F.when(~F.col("success") & (F.col("severity") == severity), 1).otherwise(0))  # noqa: E731
-    validations = _dicts(
-        results.groupBy("run_id", "dag_id", "logical_date", "table_name", "batch_id", "validated_at").agg(
-            F.count("*").alias("total"), F.sum(F.col("success").cast("int")).alias("passed"), failed("critical").alias("critical"), failed("warning").alias("warning")
-        )
-    )
-    latest: dict[tuple[str, str], dict] = {}
-    runs: dict[tuple, dict] = {}
-    for row in validations:
-        batch = (row["table_name"], row["batch_id"])
-        if batch not in latest or row["validated_at"] > latest[batch]["validated_at"]:
-            latest[batch] = row
-        run = runs.setdefault((row["run_id"], row["dag_id"], row["logical_date"]), {"run_id": row["run_id"], "dag_id": row["dag_id"], "logical_date": row["logical_date"], "expectations": 0, "critical": 0})
-        run["expectations"] += row["total"]
-        run["critical"] += row["critical"]
-    daily: dict[tuple, dict] = {}
-    for row in latest.values():
-        day = daily.setdefault((row["table_name"], row["logical_date"]), {"table_name": row["table_name"], "logical_date": row["logical_date"], "total": 0, "passed": 0, "critical": 0, "warning": 0})
-        for figure in ("total", "passed", "critical", "warning"):
-            day[figure] += row[figure]
-    index["daily"], index["runs"] = list(daily.values()), list(runs.values())
-    reconciliation = _table_or_none(spark, settings, "audit", "reconciliation")
-    if reconciliation is not None:
-        quarantined = {row["batch_id"]: row["rows"] for row in _dicts(reconciliation.groupBy("batch_id").agg(F.max_by("quarantined_rows", "checked_at").alias("rows")))}
-        for table_name, batch_id in latest:
-            index["quarantined"][table_name] = index["quarantined"].get(table_name, 0) + quarantined.get(batch_id, 0)
-    publications = _table_or_none(spark, settings, "audit", "publications")
-    if publications is not None:
-        newest = F.struct("published_at", "delta_version", "rows")
-        index["publications"] = {
-            row["table_name"]: row
-            for row in _dicts(publications.groupBy("table_name").agg(F.max_by(newest, "published_at").alias("latest"), F.max("logical_date").alias("fresh_up_to")))
-        }
-    return index
+    """The index's figures: every run's document folded (``jobs/run_index.py``: no aggregation over the audit
+    tables per run), the tables' last retention runs and the erasure certificates."""
+    return {**run_index.fold(run_index.documents(spark, settings)), "retention": _retention(spark, settings), "erasures": read_certificates(settings)}
 
 
 def _retention(spark: SparkSession, settings: Settings) -> dict[str, dict]:

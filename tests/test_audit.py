@@ -116,3 +116,38 @@ def test_the_run_page_from_the_runs_trail_shows_what_the_audit_tables_hold_for_t
     from_trail = report.gather_run(spark, settings, RUN.dag_id, RUN.run_id, trail)
     assert len(from_trail["results"]) == 6 and len(from_trail["reconciliation"]) == 2
     assert comparable(from_trail) == comparable(from_tables)
+
+
+def test_each_runs_index_document_holds_what_the_audit_tables_hold_and_a_rerun_replaces_its_batches(spark, settings):
+    """The index folds one document per run (no aggregation over the audit tables at each run's end): the documents
+    the runs wrote equal those rebuilt from the audit tables, a cleared run's rerun included."""
+    import json
+
+    from jobs import run_index
+    from jobs.landing import store_for
+
+    with audit.recording(spark, settings, RUN):
+        record_a_run(spark, settings, RUN)
+    with audit.recording(spark, settings, RUN):  # cleared and run again: b2 fails now, b1 stays as it was
+        audit.record_quality(spark, settings, RUN, "silver.t", "b2", None, [result("a", success=False), result("b")])
+    other = RunContext("scheduled__2022-05-03", "other_dag", "process", "2022-05-03")
+    with audit.recording(spark, settings, other):
+        record_a_run(spark, settings, other, batches=("b2",))
+
+    store = store_for(settings.reports_root)
+    written = sorted(map(json.loads, store.read_all(run_index.FOLDER)), key=lambda document: document["dag_id"])
+    assert [document["run_id"] for document in written] == [other.run_id, RUN.run_id]
+    assert written[1]["validations"]["silver.t|b2"] | {"validated_at": None} == {
+        "table_name": "silver.t", "batch_id": "b2", "logical_date": "2022-05-02", "validated_at": None, "total": 2, "passed": 1, "critical": 1, "warning": 0,
+    }
+    store.delete_tree(run_index.FOLDER)
+    run_index.rebuild_from_audit(spark, settings)
+    assert sorted(map(json.loads, store.read_all(run_index.FOLDER)), key=lambda document: document["dag_id"]) == written
+
+    index = run_index.fold(run_index.documents(spark, settings))
+    assert store.read_text(run_index.COMPLETE_MARKER)
+    daily = {(row["table_name"], str(row["logical_date"])): (row["total"], row["passed"], row["critical"]) for row in index["daily"]}
+    # b2 of silver.t counts once, by its latest validation (the other DAG's run); b1 by the rerun's kept rows.
+    assert daily == {("silver.t", "2022-05-02"): (2, 2, 0), ("silver.t", "2022-05-03"): (2, 2, 0), ("gold.t", "2022-05-02"): (1, 1, 0), ("gold.t", "2022-05-03"): (1, 1, 0)}
+    assert index["quarantined"] == {"silver.t": 2, "gold.t": 2}
+    assert sorted((run["dag_id"], run["expectations"], run["critical"]) for run in index["runs"]) == [("other_dag", 3, 0), ("test_dag", 6, 1)]

@@ -110,6 +110,57 @@ def test_a_backfill_waits_for_the_one_already_running_for_the_dag_then_runs(monk
     assert "backfill 7 of 2022-05-01..2022-05-01 created" in printed and "success 1" in printed
 
 
+class _InterruptedCreation(_JsonApi):
+    """Airflow when the metadata DB's lock stops a backfill's runs: the backfill row is committed, the answer is
+    503, and the best-effort cleanup failed; the retry would meet the orphan (409) for two minutes."""
+
+    creations, cancelled = [], []
+
+    def do_GET(self):
+        if self.path == "/auth/token":
+            return self._answer(200, {"access_token": "t"})
+        if self.path.startswith("/api/v2/backfills?"):
+            orphan = {"id": 6, "from_date": "2022-05-01T00:00:00Z", "to_date": "2022-05-01T23:59:59Z", "completed_at": None}
+            return self._answer(200, {"backfills": [orphan] if self.creations and 6 not in self.cancelled else []})
+        if self.path == "/api/v2/backfills/7":
+            return self._answer(200, {"id": 7, "completed_at": "2022-05-02T00:00:00Z"})
+        if "/dagRuns?" in self.path:
+            runs = [{"dag_run_id": "backfill__2022-05-01", "logical_date": "2022-05-01T01:00:00Z", "state": "success", "backfill_id": 7}]
+            return self._answer(200, {"dag_runs": runs if len(self.creations) > 1 else []})
+        return self._answer(200, {"dag_id": "taxi_daily"})
+
+    def do_PATCH(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        return self._answer(200, {})
+
+    def do_PUT(self):
+        self.cancelled.append(int(self.path.split("/")[-2]))
+        return self._answer(200, {"id": self.cancelled[-1]})
+
+    def do_POST(self):
+        self.creations.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        if len(self.creations) == 1:
+            return self._answer(503, {"detail": "database is locked"})
+        if 6 not in self.cancelled:
+            return self._answer(409, {"detail": "There is already a running backfill for dag taxi_daily"})
+        return self._answer(200, {"id": 7})
+
+
+def test_a_backfill_left_without_runs_by_an_interrupted_creation_is_cancelled_not_waited_for(monkeypatch, capsys):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _InterruptedCreation)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(cli.time, "sleep", lambda seconds: None)
+    try:
+        api = cli.AirflowApi(f"http://127.0.0.1:{server.server_address[1]}")
+        assert cli.backfill(api, "taxi_daily", "2022-05-01", "2022-05-01", timeout_seconds=60)
+    finally:
+        server.shutdown()
+    assert len(_InterruptedCreation.creations) == 2 and _InterruptedCreation.cancelled == [6]
+    printed = capsys.readouterr().out
+    assert "backfill 6 was left without runs" in printed and "waiting for backfill" not in printed
+    assert "backfill 7 of 2022-05-01..2022-05-01 created" in printed and "success 1" in printed
+
+
 class _LockedOnce(_JsonApi):
     """Airflow's answer while SQLite's write lock is held elsewhere: a 500 'Database error', cause hidden."""
 
