@@ -18,7 +18,8 @@ mkdir -p "$RUN_DIR" "$LOG_DIR"
 component_command() {
   case "$1" in
     api-server) echo "airflow api-server --host 127.0.0.1 --port $CITYLAKE_AIRFLOW_PORT --workers 1" ;;
-    scheduler) echo "airflow scheduler --skip-serve-logs" ;;
+    # The scheduler with the Spark tasks' libraries imported: every task is forked from it (jobs/airflow_scheduler.py).
+    scheduler) echo "python -m jobs.airflow_scheduler --skip-serve-logs" ;;
     dag-processor) echo "airflow dag-processor" ;;
   esac
 }

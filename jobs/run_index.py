@@ -89,7 +89,7 @@ def documents(spark: SparkSession, settings: Settings) -> list[dict]:
     if store.read_text(COMPLETE_MARKER) is None:
         rebuild_from_audit(spark, settings)
         store.put_text(COMPLETE_MARKER, "every run of the audit tables has its document\n")
-    return [json.loads(text) for text in store.read_all(FOLDER)]
+    return [json.loads(text) for text in store.read_all(f"{FOLDER}/")]
 
 
 def rebuild_from_audit(spark: SparkSession, settings: Settings) -> None:
