@@ -6,8 +6,9 @@ while a new run adds its own, so the trail shows every run that touched a batch.
 A job opens its run's trail (``with recording(spark, settings, run):``) and every row it records is
 kept until the run ends, then written with one Delta commit per audit table (the tables at once, from
 threads of the run's session), also when the run fails: the audit tables take commits from every DAG
-at once, so each commit saved is a conflict avoided. A row recorded with no trail open (a test, a one-off call) is written at once.
-"""
+at once, so each commit saved is a conflict avoided. A row recorded with no trail open (a test, a
+one-off call) is written at once. Once written, the run's figures go to the report's index
+(``jobs/run_index.py``)."""
 
 from __future__ import annotations
 
