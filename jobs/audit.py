@@ -125,22 +125,28 @@ def recording(spark: SparkSession, settings: Settings, run: RunContext):
                 return error
             return None
 
+        # This run creating the quality results table: the lake has no audit rows older than the index's documents.
+        creates_results = "dq_results" in trail.rows and not lake.table_exists(spark, settings, "audit", "dq_results")
         # Different tables, so no conflict between them: their commits overlap instead of queueing
         # (each is a few small Spark jobs and a log write, mostly waiting on the engine).
         with phase("audit"), ThreadPoolExecutor(max_workers=max(1, len(trail.rows))) as writers:
             errors = [error for error in writers.map(write, sorted(trail.rows)) if error is not None]
         if not errors:
-            _index_run(settings, run, trail)
+            _index_run(settings, run, trail, creates_results)
         # A failed run's own error is the one to see (the audit writes' are logged beside it).
         if errors and not failed:
             raise errors[0]
 
 
-def _index_run(settings: Settings, run: RunContext, trail: Trail) -> None:
-    """The run's figures for the report's index (``jobs/run_index.py``), once its audit rows are written."""
+def _index_run(settings: Settings, run: RunContext, trail: Trail, new_lake: bool) -> None:
+    """The run's figures for the report's index (``jobs/run_index.py``), once its audit rows are written.
+
+    ``new_lake``: this run created the audit trail, so no run's figures are missing from the documents."""
     figures = run_index.summary(trail.dicts("dq_results"), trail.dicts("publications"), trail.dicts("reconciliation"))
     if any(figures.values()):
         run_index.record(settings, run.dag_id, run.run_id, run.logical_date, figures)
+    if new_lake:
+        run_index.mark_complete(settings)
 
 
 def record_quarantined(run: RunContext, table_name: str, batch_id: str, rows_by_rule: dict[str, int]) -> None:

@@ -9,7 +9,8 @@ so DAGs running at once do not race on a shared file).
 
 A run rerun (Airflow's "clear") replaces its document's entries for the batches and tables it recorded again,
 as its audit rows replace the earlier ones (``replaceWhere`` by run, batch and table). A lake whose audit tables
-were written before these documents existed gets them once from the audit tables (``rebuild_from_audit``).
+were written before these documents existed gets them once from the audit tables (``rebuild_from_audit``);
+the run that creates a lake's audit trail marks it complete instead, so a new lake never pays for that.
 
 Documents hold counts, versions, batch ids (file hashes) and times: no personal data.
 """
@@ -83,12 +84,17 @@ def record(settings: Settings, dag_id: str, run_id: str, logical_date: str, figu
     store.put_text(_key(dag_id, run_id), json.dumps(document, sort_keys=True))
 
 
+def mark_complete(settings: Settings) -> None:
+    """Say that every run of the audit tables has its document: nothing to rebuild from them."""
+    store_for(settings.reports_root).put_text(COMPLETE_MARKER, "every run of the audit tables has its document\n")
+
+
 def documents(spark: SparkSession, settings: Settings) -> list[dict]:
-    """Every run's document; the first time, those of the runs the audit tables hold from before them."""
+    """Every run's document; the first time, for a lake with audit rows from before them, those runs' too."""
     store = store_for(settings.reports_root)
     if store.read_text(COMPLETE_MARKER) is None:
         rebuild_from_audit(spark, settings)
-        store.put_text(COMPLETE_MARKER, "every run of the audit tables has its document\n")
+        mark_complete(settings)
     return [json.loads(text) for text in store.read_all(f"{FOLDER}/")]
 
 
