@@ -64,13 +64,15 @@ def summary(dq_results: list[dict], publications: list[dict], reconciliation: li
     return {
         "validations": validations,
         "reconciled": {row["batch_id"]: {"quarantined_rows": row["quarantined_rows"], "checked_at": _text(row["checked_at"])} for row in reconciliation},
-        "publications": {
-            f"{row['table_name']}|{row['batch_id']}": {
-                "table_name": row["table_name"], "published_at": _text(row["published_at"]), "delta_version": row["delta_version"],
-                "rows": row["rows"], "logical_date": _text(row["logical_date"]),
-            }
-            for row in publications
-        },
+        "publications": {f"{row['table_name']}|{row['batch_id']}": _publication(row) for row in publications},
+    }
+
+
+def _publication(row: dict) -> dict:
+    """What the index keeps of an ``audit.publications`` row."""
+    return {
+        "table_name": row["table_name"], "published_at": _text(row["published_at"]), "delta_version": row["delta_version"],
+        "rows": row["rows"], "logical_date": _text(row["logical_date"]),
     }
 
 
@@ -138,7 +140,7 @@ def rebuild_from_audit(spark: SparkSession, settings: Settings) -> None:
     for row in published:
         run = document(row)
         run["logical_date"] = run["logical_date"] or _text(row["logical_date"])
-        run["publications"][f"{row['table_name']}|{row['batch_id']}"] = summary([], [row], [])["publications"][f"{row['table_name']}|{row['batch_id']}"]
+        run["publications"][f"{row['table_name']}|{row['batch_id']}"] = _publication(row)
     store = store_for(settings.reports_root)
     for (dag_id, run_id), run in runs.items():
         if run["logical_date"] is not None and store.read_text(_key(dag_id, run_id)) is None:
