@@ -24,6 +24,7 @@ from datetime import date, datetime
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from jobs import lake
 from jobs.landing import store_for
 from jobs.settings import Settings
 
@@ -63,9 +64,14 @@ def summary(dq_results: list[dict], publications: list[dict], reconciliation: li
             entry[row["severity"]] += 1
     return {
         "validations": validations,
-        "reconciled": {row["batch_id"]: {"quarantined_rows": row["quarantined_rows"], "checked_at": _text(row["checked_at"])} for row in reconciliation},
+        "reconciled": {row["batch_id"]: _reconciled(row) for row in reconciliation},
         "publications": {f"{row['table_name']}|{row['batch_id']}": _publication(row) for row in publications},
     }
+
+
+def _reconciled(row: dict) -> dict:
+    """What the index keeps of an ``audit.reconciliation`` row (or of a batch's latest one)."""
+    return {"quarantined_rows": row["quarantined_rows"], "checked_at": _text(row["checked_at"])}
 
 
 def _publication(row: dict) -> dict:
@@ -104,8 +110,6 @@ def rebuild_from_audit(spark: SparkSession, settings: Settings) -> None:
     """Write the document of every run in the audit tables that has none (three aggregations, once per lake).
 
     A run whose document appears meanwhile (it has just ended) keeps its own."""
-    from jobs import lake
-
     def collected(table: str, build) -> list[dict]:
         if not lake.table_exists(spark, settings, "audit", table):
             return []
@@ -136,7 +140,7 @@ def rebuild_from_audit(spark: SparkSession, settings: Settings) -> None:
     for row in reconciled:
         run = document(row)
         run["logical_date"] = run["logical_date"] or _text(row["logical_date"])
-        run["reconciled"][row["batch_id"]] = {"quarantined_rows": row["quarantined_rows"], "checked_at": _text(row["checked_at"])}
+        run["reconciled"][row["batch_id"]] = _reconciled(row)
     for row in published:
         run = document(row)
         run["logical_date"] = run["logical_date"] or _text(row["logical_date"])
