@@ -30,6 +30,7 @@ TEMPLATE = PROJECT_ROOT / "tests" / "data" / "nyc_dsny_waste" / "DSNY_Monthly_To
 SHAPES = ("portal", "api-csv")
 DEFECTS = ("month_unparseable", "district_unknown", "tonnage_unparseable", "tonnage_negative", "duplicate_district_month_in_file", "late_correction")
 HISTORY_MONTHS = 12
+CHUNK_ROWS = 500_000  # districts generated and written at a time
 
 
 def _add_months(month: date, count: int) -> date:
@@ -38,26 +39,25 @@ def _add_months(month: date, count: int) -> date:
 
 
 def _districts(template, rows: int):
-    """``rows`` districts: the template's real ones (latest year's figures), then synthetic copies."""
-    latest = template[template["MONTH"] >= template["MONTH"].max()[:4]]
-    districts = latest.groupby(["BOROUGH", "COMMUNITYDISTRICT", "BOROUGH_ID"], as_index=False)[list(raw.TONNAGES)].mean()
-    copies = [districts]
-    number = 101
-    while sum(len(copy) for copy in copies) < rows:
-        extra = districts.copy()
-        extra["COMMUNITYDISTRICT"] = [str(number + position) for position in range(len(extra))]
-        number += len(extra)
-        copies.append(extra)
-    import pandas as pd
-
-    return pd.concat(copies, ignore_index=True).head(rows)
-
-
-def generate_month(districts, month: date, seed: int, defect_share: float):
-    """One month's rows (a pandas DataFrame of strings with the portal's columns)."""
+    """``rows`` districts: the template's real ones (latest year's figures), then synthetic copies of them
+    numbered on from 101."""
     import numpy as np
 
-    rng = np.random.default_rng([seed, month.year, month.month])
+    latest = template[template["MONTH"] >= template["MONTH"].max()[:4]]
+    districts = latest.groupby(["BOROUGH", "COMMUNITYDISTRICT", "BOROUGH_ID"], as_index=False)[list(raw.TONNAGES)].mean()
+    real = len(districts)
+    position = np.arange(rows)
+    copies = districts.iloc[position % real].reset_index(drop=True)
+    copies.loc[position >= real, "COMMUNITYDISTRICT"] = (position[position >= real] + 101 - real).astype(str)
+    return copies
+
+
+def generate_month(districts, month: date, seed: int, defect_share: float, offset: int = 0):
+    """One month's rows (a pandas DataFrame of strings with the portal's columns); ``offset``: where
+    ``districts`` starts among all the month's (a chunk of a large delivery draws its own numbers)."""
+    import numpy as np
+
+    rng = np.random.default_rng([seed, month.year, month.month, offset] if offset else [seed, month.year, month.month])
     frame = districts.copy()
     season = 1 + 0.08 * np.sin((month.month - 3) / 12 * 2 * np.pi)
     for column in raw.TONNAGES:
@@ -68,10 +68,10 @@ def generate_month(districts, month: date, seed: int, defect_share: float):
         frame[column] = [("" if value == 0 else f"{value:.1f}") for value in values]
     frame["MONTH"] = f"{month:%Y / %m}"
     frame = frame[list(raw.PORTAL_HEADER)].astype(str)
-    return _add_defects(frame, rng, month, defect_share, districts, seed)
+    return _add_defects(frame, rng, month, defect_share, districts, seed, offset)
 
 
-def _add_defects(frame, rng, month: date, share: float, districts, seed: int):
+def _add_defects(frame, rng, month: date, share: float, districts, seed: int, offset: int):
     import pandas as pd
 
     # A month has few rows (59 districts): the defects asked for are dealt out in turn, starting from
@@ -87,7 +87,7 @@ def _add_defects(frame, rng, month: date, share: float, districts, seed: int):
     frame.loc[picked["tonnage_unparseable"], "REFUSETONSCOLLECTED"] = "n/a"
     frame.loc[picked["tonnage_negative"], "REFUSETONSCOLLECTED"] = "-12.5"
     repeated = frame.loc[picked["duplicate_district_month_in_file"]]
-    previous = generate_month(districts, _add_months(month, -1), seed, 0).loc[picked["late_correction"]]
+    previous = generate_month(districts, _add_months(month, -1), seed, 0, offset).loc[picked["late_correction"]]
     previous["REFUSETONSCOLLECTED"] = [f"{float(value or 0) * 1.1:.1f}" for value in previous["REFUSETONSCOLLECTED"]]
     return pd.concat([frame, repeated, previous], ignore_index=True)
 
@@ -100,13 +100,15 @@ def write_month(inbox: Path, month: date, rows: int, seed: int, defect_share: fl
         raise ValueError(f"unknown shape {shape!r}; use one of {SHAPES}")
     districts = _districts(pd.read_csv(template, dtype={"COMMUNITYDISTRICT": str, "BOROUGH_ID": str}, keep_default_na=True), rows)
     months = [_add_months(month, -back) for back in range(history, 0, -1)]
-    frames = [generate_month(districts, earlier, seed, 0) for earlier in months] + [generate_month(districts, month, seed, defect_share)]
-    frame = pd.concat(frames, ignore_index=True)
-    if shape == "api-csv":
-        frame = frame.rename(columns=str.lower)
     name = f"dsny_tonnage_{month:%Y-%m}_synthetic.csv"
     with delivery_file(inbox / raw.SOURCE / month.isoformat(), name) as partial:
-        frame.to_csv(partial, index=False)
+        for offset in range(0, rows, CHUNK_ROWS):  # in chunks of districts: any size fits in memory
+            chunk = districts.iloc[offset:offset + CHUNK_ROWS].reset_index(drop=True)
+            frames = [generate_month(chunk, earlier, seed, 0, offset) for earlier in months] + [generate_month(chunk, month, seed, defect_share, offset)]
+            frame = pd.concat(frames, ignore_index=True)
+            if shape == "api-csv":
+                frame = frame.rename(columns=str.lower)
+            frame.to_csv(partial, mode="a" if offset else "w", header=offset == 0, index=False)
     return inbox / raw.SOURCE / month.isoformat() / name
 
 

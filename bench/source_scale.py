@@ -1,0 +1,159 @@
+"""A 1M-row and a 10M-row delivery of each city source, side by side on one warm engine.
+
+    .venv/bin/python bench/source_scale.py [--sources nyc_311 nyc_tlc_yellow chicago_crimes nyc_dsny_waste]
+                                           [--rows 1000000 10000000] [--memory 3g]
+
+For each source a fresh engine (``infra/spark_connect.sh``, local[2], the driver memory asked for: the
+README's default is 3g) first runs a 2,000-row day, so neither timed run pays the cold JVM; then each
+size runs on its own scratch lake as one DAG run does (land the file, open a Connect session, run the
+source's job bronze to gold with its gates and audit, close the session). Deliveries come from the
+source's generator (``citylake generate``'s, 2 % defects) and are written before the clock starts.
+
+Prints per source and size the run's time, the job's own phases that grew the most, the engine's peak
+resident memory (the JVM's VmHWM: what the machine had to hold), and the ratio of the largest size's
+time to the smallest's (target: 10M at most 12x 1M). An engine that runs out of memory fails the run,
+and the bench says so. Needs `make setup`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+os.environ.setdefault("CITYLAKE_PSEUDONYM_KEY", secrets.token_hex(32))
+
+from bench.engine import engine, scratch_lake  # noqa: E402
+from jobs import phases, pipeline  # noqa: E402
+from jobs.audit import RunContext  # noqa: E402
+from jobs.crimes.job import SOURCE as CRIMES  # noqa: E402
+from jobs.landing import deliveries, land_file  # noqa: E402
+from jobs.nyc311.job import SOURCE as NYC311  # noqa: E402
+from jobs.settings import load_settings  # noqa: E402
+from jobs.spark_config import build_session  # noqa: E402
+from jobs.synthetic import crimes, nyc311, taxi, waste  # noqa: E402
+from jobs.taxi.job import SOURCE as TAXI  # noqa: E402
+from jobs.waste.job import SOURCE as WASTE  # noqa: E402
+
+RATIO_TARGET = 12.0  # 10M at most 12x 1M
+WARM_UP_ROWS = 2_000
+DEFECT_SHARE = 0.02
+
+
+@dataclass(frozen=True)
+class Scaled:
+    """A source, the day its timed deliveries are for, and how its generator writes ``rows`` of one."""
+
+    source: pipeline.Source
+    day: date
+    write: Callable[[Path, date, int], Path]
+
+
+SOURCES = {
+    scaled.source.name: scaled
+    for scaled in (
+        Scaled(NYC311, date(2022, 5, 2), lambda inbox, day, rows: nyc311.write_day(inbox, day, rows, 311, DEFECT_SHARE)),
+        Scaled(TAXI, date(2022, 5, 2), lambda inbox, day, rows: taxi.write_day(inbox, day, rows, 2019, DEFECT_SHARE)),
+        Scaled(CRIMES, date(2022, 5, 2), lambda inbox, day, rows: crimes.write_day(inbox, day, rows, 2012, DEFECT_SHARE)),
+        # A month of DSNY tonnage is one row per district: above the city's 59, synthetic districts.
+        Scaled(WASTE, date(2022, 5, 1), lambda inbox, month, rows: waste.write_month(inbox, month, rows, 1990, DEFECT_SHARE)),
+    )
+}
+
+
+def one_run(scaled: Scaled, rows: int, label: str) -> dict[str, float]:
+    """On a fresh scratch lake: write the delivery, then land + session + job + close, timed by phase."""
+    with scratch_lake(f"scale-{label}"):
+        settings = load_settings()
+        scaled.write(Path(settings.inbox_root), scaled.day, rows)
+        day = scaled.day.isoformat()
+        phases.reset()
+        started = time.perf_counter()
+        with phases.phase("land"):
+            for path in deliveries(settings, scaled.source.name, day):
+                land_file(settings, scaled.source.name, day, path, scaled.source.columns)
+        with phases.phase("session"):
+            spark = build_session(settings, f"citylake-bench-scale-{label}")
+        try:
+            run = RunContext(f"bench-scale-{label}", f"{scaled.source.name}_bench", "bronze_to_gold", day)
+            pipeline.run(spark, settings, run, scaled.source, PROJECT / "expectations")
+        finally:
+            with phases.phase("session close"):
+                spark.stop()
+        timings = {"total": time.perf_counter() - started}
+    for name, seconds in phases.TIMINGS:
+        timings[name] = timings.get(name, 0.0) + seconds
+    return timings
+
+
+def engine_peak_bytes(state: Path) -> int:
+    """The largest peak resident set (VmHWM) among the engine's processes: its supervisor made a session."""
+    supervisor = int((state / "spark-connect" / "server.pid").read_text())
+    peak = 0
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) != supervisor:  # fields after the name: state, ppid, pgrp, session
+                continue
+            for line in (status.parent / "status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) * 1024)
+        except (OSError, ValueError, IndexError):
+            continue
+    return peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sources", nargs="+", default=list(SOURCES), choices=list(SOURCES))
+    parser.add_argument("--rows", nargs="+", type=int, default=[1_000_000, 10_000_000])
+    parser.add_argument("--memory", default="3g", help="the engine's driver memory (CITYLAKE_SPARK_CONNECT_MEMORY)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    sizes = sorted(args.rows)
+    results: dict[str, list[tuple[int, dict[str, float] | None, int]]] = {}
+    with scratch_lake("scale-engine") as scratch:
+        for name in args.sources:
+            scaled = SOURCES[name]
+            state = scratch / name
+            with engine(state, memory=args.memory, CITYLAKE_SHUFFLE_PARTITIONS="4"):
+                one_run(scaled, WARM_UP_ROWS, f"{name}-warm-up")
+                for rows in sizes:
+                    try:
+                        timings = one_run(scaled, rows, f"{name}-{rows}")
+                    except Exception as error:  # noqa: BLE001 - a failed size is a result: print it, go on
+                        print(f"{name}, {rows:,} rows: FAILED ({type(error).__name__}: {str(error).splitlines()[0][:300]})", flush=True)
+                        timings = None
+                    results.setdefault(name, []).append((rows, timings, engine_peak_bytes(state)))
+                    if timings:
+                        print(f"{name}, {rows:,} rows: {timings['total']:.1f} s, engine peak {results[name][-1][2] / 2**30:.1f} GiB", flush=True)
+    print(f"\nlocal[2], engine driver memory {args.memory}; each run: land + session + job (bronze to gold, gates, audit) + close")
+    for name, runs in results.items():
+        print(f"\n{name}")
+        for rows, timings, peak in runs:
+            if timings is None:
+                print(f"  {rows:>12,} rows  FAILED (engine peak {peak / 2**30:.1f} GiB)")
+                continue
+            biggest = sorted(((seconds, phase) for phase, seconds in timings.items() if phase != "total"), reverse=True)[:4]
+            print(f"  {rows:>12,} rows  {timings['total']:>8.1f} s  {rows / timings['total']:>9,.0f} rows/s  engine peak {peak / 2**30:.1f} GiB  "
+                  + ", ".join(f"{phase} {seconds:.1f} s" for seconds, phase in biggest))
+        timed = [(rows, timings) for rows, timings, _ in runs if timings]
+        if len(timed) >= 2:
+            (small, first), (large, last) = timed[0], timed[-1]
+            ratio = last["total"] / first["total"]
+            target = f" (target: at most {RATIO_TARGET:.0f}x)" if (small, large) == (1_000_000, 10_000_000) else ""
+            print(f"  {large:,} / {small:,} rows: {ratio:.2f}x the time for {large / small:.0f}x the rows{target}")
+
+
+if __name__ == "__main__":
+    main()
