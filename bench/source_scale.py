@@ -113,6 +113,15 @@ def engine_peak_bytes(state: Path) -> int:
     return peak
 
 
+def engine_errors(state: Path, lines: int = 20) -> str:
+    """The engine log's last lines that name an error (an out-of-memory shows there, not in the client's)."""
+    log_file = state / "spark-connect" / "server.log"
+    if not log_file.exists():
+        return f"(no engine log at {log_file})"
+    errors = [line for line in log_file.read_text(errors="replace").splitlines() if "Error" in line or "Exception" in line or "exited" in line]
+    return "\n".join(f"  engine: {line[:300]}" for line in errors[-lines:])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", nargs="+", default=list(SOURCES), choices=list(SOURCES))
@@ -133,6 +142,7 @@ def main() -> None:
                         timings = one_run(scaled, rows, f"{name}-{rows}")
                     except Exception as error:  # noqa: BLE001 - a failed size is a result: print it, go on
                         print(f"{name}, {rows:,} rows: FAILED ({type(error).__name__}: {str(error).splitlines()[0][:300]})", flush=True)
+                        print(engine_errors(state), flush=True)
                         timings = None
                     results.setdefault(name, []).append((rows, timings, engine_peak_bytes(state)))
                     if timings:
