@@ -42,6 +42,11 @@ from jobs.spark_config import build_session
 # comes from the declaration, with the rest of what the table is created with: lake.create_table).
 BRONZE_PROPERTIES = {"delta.columnMapping.mode": "name"}
 CORRUPT_RECORD = "_corrupt_record"
+# A delivery is read as one partition (a CSV record may span lines), and delivered columns compress so well
+# that one bronze file could hold tens of millions of rows, which every later read of the batch gets as one
+# partition: a 10M-row waste month was one cached partition of over 1.1 GB that the 3g engine could not hold.
+# Bronze files of at most this many rows bound each partition, without a shuffle.
+BRONZE_ROWS_PER_FILE = 250_000
 DRIFT_SUITE = "delivery_columns.json"
 
 log = logging.getLogger("citylake.pipeline")
@@ -221,7 +226,9 @@ def ingest_bronze(spark: SparkSession, settings: Settings, source: Source, entry
     batch = with_lineage(read_delivery(spark, entry), source, entry)
     lake.create_table(spark, settings, *source.bronze, batch.schema, ("_logical_date",), BRONZE_PROPERTIES)
     # mergeSchema: a delivery may add columns; bronze keeps them (earlier rows read them as NULL).
-    batch.write.format("delta").mode("append").option("mergeSchema", "true").save(settings.table_path(*source.bronze))
+    batch.write.format("delta").mode("append").option("mergeSchema", "true").option("maxRecordsPerFile", BRONZE_ROWS_PER_FILE).save(
+        settings.table_path(*source.bronze)
+    )
 
 
 def with_lineage(delivered: DataFrame, source: Source, entry: ManifestEntry) -> DataFrame:

@@ -195,6 +195,23 @@ def test_a_header_without_required_columns_fails_naming_file_and_columns(spark, 
         pipeline.ingest_bronze(spark, lake, job.SOURCE, entry)
 
 
+def test_bronze_files_hold_a_bounded_number_of_rows_so_a_large_delivery_is_read_in_many_partitions(spark, lake, tmp_path, monkeypatch):
+    from jobs.landing import ManifestEntry
+
+    header, rows = sample_rows(5)
+    delivered = write_csv(tmp_path / "five.csv", header, rows)
+    entry_path = Path(lake.landing_root) / raw.SOURCE / "2022-05-01" / delivered.name
+    entry_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(delivered, entry_path)
+    entry = ManifestEntry(raw.SOURCE, delivered.name, "2022-05-01", 1, "1" * 64, 5, "2022-05-01T00:00:00+00:00", str(entry_path))
+    monkeypatch.setattr(pipeline, "BRONZE_ROWS_PER_FILE", 2)
+
+    pipeline.ingest_bronze(spark, lake, job.SOURCE, entry)
+
+    files = pipeline.bronze_batch(spark, lake, job.SOURCE, entry).groupBy(F.input_file_name()).count().collect()
+    assert sorted(row["count"] for row in files) == [1, 2, 2]
+
+
 def socrata_delivery(path: Path, shape: str, extra_column: str | None = None) -> Path:
     """The sample as the Socrata API delivers it (``api-csv`` or ``api-json``): same requests, API spelling."""
     import json
