@@ -141,12 +141,34 @@ def _open_text(path: Path):
 
 
 def _csv_columns_and_rows(path: Path) -> tuple[list[str], int]:
+    """The header and the record count. A quote opened and never closed makes every reader (Python's,
+    Spark's) take the rest of the file as one value, records silently lost: refused, naming the line (unless
+    it opened on the last line: a file cut off there, its torn record counted). The strict reader finds it;
+    a file it finds otherwise odd (a quote inside an unquoted field) is counted again leniently, as Spark
+    reads it."""
+    try:
+        return _count_csv(path, strict=True)
+    except csv.Error:
+        return _count_csv(path, strict=False)
+
+
+def _count_csv(path: Path, strict: bool) -> tuple[list[str], int]:
     with _open_text(path) as text:
-        reader = csv.reader(_without_nul(path, text))
+        reader = csv.reader(_without_nul(path, text), strict=strict)
         header = next(reader, None)
         if header is None:
             raise LandingError(f"{path}: file is empty (no header row)")
-        return header, sum(1 for _ in reader)
+        rows, starts_at = 0, reader.line_num + 1
+        try:
+            for _ in reader:
+                rows, starts_at = rows + 1, reader.line_num + 1
+        except csv.Error as error:
+            if "unexpected end of data" not in str(error):
+                raise
+            if reader.line_num > starts_at:
+                raise LandingError(f"{path} line {starts_at}: a quoted field starts there and is never closed (the rest of the file would be one value)") from error
+            rows += 1  # a file cut off inside its last record's quotes: that torn record only, which the job quarantines
+        return header, rows
 
 
 # MS-DOS's end-of-file mark, which legacy exports (the OFAC SDN files) still put after their last line.

@@ -121,7 +121,8 @@ def test_what_landing_accepts_the_job_publishes_or_quarantines_and_every_file_re
     """The Spark tier for the kinds that land, on the 311 portal export: one day, each kind its own file.
 
     Every file's records are published or quarantined (raw = published + quarantined), the day's run
-    publishes (drift is a warning), and only the torn record of the cut-off file is quarantined.
+    publishes (drift is a warning), and only the torn record of the cut-off file and the two ragged
+    records are quarantined, as malformed rows.
     """
     from jobs.nyc311 import job
     from jobs.synthetic import nyc311 as generator
@@ -144,6 +145,6 @@ def test_what_landing_accepts_the_job_publishes_or_quarantines_and_every_file_re
     assert sorted(checks) == sorted(landing_kinds)
     assert all(check.balanced and check.manifest_rows == 30 for check in checks.values()), checks
     quarantined = {kind: check.quarantined_rows for kind, check in checks.items() if check.quarantined_rows}
-    assert quarantined == {"truncated_file": 1}
+    assert quarantined == {"truncated_file": 1, "ragged_rows": 2}
     rules = [row.rule_id for row in lake_tables.read_table(spark, lake, "quarantine", "service_requests").collect()]
-    assert rules == ["malformed_row"]
+    assert rules == ["malformed_row"] * 3

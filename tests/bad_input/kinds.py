@@ -244,6 +244,33 @@ def truncated_file(delivery: Delivery) -> tuple[str, bytes]:
     return delivery.named(), data[: last_record + (len(data) - last_record) // 2]
 
 
+def ragged_rows(delivery: Delivery) -> tuple[str, bytes]:
+    """One record a cell short (its last field left out) and the next a cell too many (a stray comma)."""
+    header, rows = delivery.csv_rows()
+    rows[0] = rows[0][:-1]
+    rows[1] = rows[1] + ["stray"]
+    return delivery.named(), _csv(header, rows)
+
+
+def unterminated_quote(delivery: Delivery) -> tuple[str, bytes]:
+    """The second record's first field opens a quote that nothing closes (the export quotes no field: its
+    commas and quotes are replaced), so a reader would take the rest of the file as that one value."""
+    header, rows = delivery.csv_rows()
+    plain = [[field.replace(",", ";").replace('"', "'").replace("\r", " ").replace("\n", " ") for field in row] for row in rows]
+    plain[1][0] = '"never closed ' + plain[1][0]
+    return delivery.named(), "".join(",".join(fields) + "\n" for fields in [header, *plain]).encode("utf-8")
+
+
+def parquet_wrong_column_types(delivery: Delivery) -> tuple[str, bytes]:
+    """Every numeric column written as text (an export tool that does not keep types)."""
+    import pyarrow as pa
+
+    table = delivery.table()
+    numeric = [field.name for field in table.schema if pa.types.is_integer(field.type) or pa.types.is_floating(field.type)]
+    assert numeric, "the good Parquet delivery has numeric columns"
+    return delivery.named(), _parquet(table.cast(pa.schema([pa.field(field.name, pa.string()) if field.name in numeric else field for field in table.schema])))
+
+
 def json_object_not_array(delivery: Delivery) -> tuple[str, bytes]:
     return delivery.named(), json.dumps(delivery.records()[0]).encode()
 
