@@ -28,13 +28,10 @@ sys.path.insert(0, str(PROJECT))
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 os.environ.setdefault("CITYLAKE_PSEUDONYM_KEY", secrets.token_hex(32))
 
+from bench.dag_run import timed_run  # noqa: E402
 from bench.engine import engine, scratch_lake  # noqa: E402
-from jobs import phases, pipeline  # noqa: E402
-from jobs.audit import RunContext  # noqa: E402
-from jobs.landing import deliveries, land_file  # noqa: E402
 from jobs.nyc311 import job as nyc311  # noqa: E402
 from jobs.settings import load_settings  # noqa: E402
-from jobs.spark_config import build_session  # noqa: E402
 from jobs.synthetic import nyc311 as generator  # noqa: E402
 
 FIRST_DAY = date(2022, 5, 2)
@@ -43,23 +40,7 @@ HISTORY_TARGET = 1.3
 
 def one_run(settings, day: str) -> dict[str, float]:
     """Land, session, job, close: one DAG run's work; returns seconds per phase (plus ``total``)."""
-    phases.reset()
-    started = time.perf_counter()
-    with phases.phase("land"):
-        for path in deliveries(settings, nyc311.SOURCE.name, day):
-            land_file(settings, nyc311.SOURCE.name, day, path, nyc311.SOURCE.columns)
-    with phases.phase("session"):
-        spark = build_session(settings, f"citylake-bench-{day}")
-    try:
-        pipeline.run(spark, settings, RunContext(f"bench-{day}", "nyc311_daily", "bronze_to_gold", day), nyc311.SOURCE, PROJECT / "expectations")
-    finally:
-        with phases.phase("session close"):
-            spark.stop()
-    timings: dict[str, float] = {}
-    for name, seconds in phases.TIMINGS:
-        timings[name] = timings.get(name, 0.0) + seconds
-    timings["total"] = time.perf_counter() - started
-    return timings
+    return timed_run(settings, nyc311.SOURCE, day, f"bench-{day}", "nyc311_daily")
 
 
 def main() -> None:

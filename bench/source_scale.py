@@ -24,7 +24,6 @@ import logging
 import os
 import secrets
 import sys
-import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,14 +34,12 @@ sys.path.insert(0, str(PROJECT))
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 os.environ.setdefault("CITYLAKE_PSEUDONYM_KEY", secrets.token_hex(32))
 
+from bench.dag_run import timed_run  # noqa: E402
 from bench.engine import engine, scratch_lake  # noqa: E402
-from jobs import phases, pipeline  # noqa: E402
-from jobs.audit import RunContext  # noqa: E402
+from jobs import pipeline  # noqa: E402
 from jobs.crimes.job import SOURCE as CRIMES  # noqa: E402
-from jobs.landing import deliveries, land_file  # noqa: E402
 from jobs.nyc311.job import SOURCE as NYC311  # noqa: E402
 from jobs.settings import load_settings  # noqa: E402
-from jobs.spark_config import build_session  # noqa: E402
 from jobs.synthetic import crimes, nyc311, taxi, waste  # noqa: E402
 from jobs.taxi.job import SOURCE as TAXI  # noqa: E402
 from jobs.waste.job import SOURCE as WASTE  # noqa: E402
@@ -76,28 +73,11 @@ SOURCES = {
 
 
 def one_run(scaled: Scaled, rows: int, label: str) -> dict[str, float]:
-    """On a fresh scratch lake: write the delivery, then land + session + job + close, timed by phase."""
+    """On a fresh scratch lake: write the delivery, then one DAG run's work, timed by phase."""
     with scratch_lake(f"scale-{label}"):
         settings = load_settings()
         scaled.write(Path(settings.inbox_root), scaled.day, rows)
-        day = scaled.day.isoformat()
-        phases.reset()
-        started = time.perf_counter()
-        with phases.phase("land"):
-            for path in deliveries(settings, scaled.source.name, day):
-                land_file(settings, scaled.source.name, day, path, scaled.source.columns)
-        with phases.phase("session"):
-            spark = build_session(settings, f"citylake-bench-scale-{label}")
-        try:
-            run = RunContext(f"bench-scale-{label}", f"{scaled.source.name}_bench", "bronze_to_gold", day)
-            pipeline.run(spark, settings, run, scaled.source, PROJECT / "expectations")
-        finally:
-            with phases.phase("session close"):
-                spark.stop()
-        timings = {"total": time.perf_counter() - started}
-    for name, seconds in phases.TIMINGS:
-        timings[name] = timings.get(name, 0.0) + seconds
-    return timings
+        return timed_run(settings, scaled.source, scaled.day.isoformat(), f"bench-scale-{label}", f"{scaled.source.name}_bench")
 
 
 def engine_peak_bytes(state: Path) -> int:
