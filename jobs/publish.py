@@ -1,13 +1,14 @@
 """Write, audit, publish: a batch reaches a table BI reads only after its suite passed on the batch itself.
 
 The batch must hold exactly its table's declared columns (jobs/declarations.py), so an unclassified
-column never leaves bronze. It is then persisted (computed once, on the engine), validated with the
-table's Great Expectations suite, and only then published from that same persisted copy with the
-table's own idempotent write (MERGE by key or an exact replace): what was validated is what is
-published. A critical failure publishes nothing, writes the batch to the staging zone
+column never leaves bronze. It is computed once: persisted on the engine by the caller (silver, a source's
+gold) or else written to the staging zone and read back (the AML alerts, the products: see
+``write_audit_publish``), validated with the table's Great Expectations suite, and only then published from
+that same copy with the table's own idempotent write (MERGE by key or an exact replace): what was validated
+is what is published. A critical failure publishes nothing, leaves the batch in the staging zone
 (``<lake>/staging/<zone>.<table>/<batch>``) for inspection and fails the task with table, batch,
-expectation and evidence. (A passing batch is not written to staging first: that write and read-back
-cost a Delta commit and a scan per publication, and the persisted copy already pins what is checked.)
+expectation and evidence. (A persisted batch is not written to staging when it passes: that write and
+read-back cost a Delta commit and a scan per publication, and the persisted copy already pins what is checked.)
 Every result is recorded in ``audit.dq_results`` with the Delta version the publication produced, and
 each publication in ``audit.publications`` with its row count and the raw files behind it.
 """
