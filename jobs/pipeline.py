@@ -44,7 +44,8 @@ BRONZE_PROPERTIES = {"delta.columnMapping.mode": "name"}
 CORRUPT_RECORD = "_corrupt_record"
 # A delivery is read as one partition (a CSV record may span lines), and delivered columns compress so well
 # that one bronze file could hold tens of millions of rows, which every later read of the batch gets as one
-# partition: a 10M-row waste month was one cached partition of over 1.1 GB that the 3g engine could not hold.
+# partition: a 10M-row delivery of short repetitive rows was one cached partition of over 1.1 GB that the 3g
+# engine could not hold.
 # Bronze files of at most this many rows bound each partition, without a shuffle.
 BRONZE_ROWS_PER_FILE = 250_000
 DRIFT_SUITE = "delivery_columns.json"
@@ -87,7 +88,7 @@ class Gold:
     # the declared gold table (filled from the source's declaration by ``declared_source``)
     target: declarations.Table | None = None
     # The refreshed rows are computed once into the engine's cache for the gate and the publication. A plan
-    # that would miss its own cache entry (order-sensitive aggregates over windows: the AML rules) says
+    # that would miss its own cache entry (order-sensitive aggregates over windows, such as collect_list) says
     # False and is written to staging in the lake and read back instead (see publish.write_audit_publish).
     cached: bool = True
 
