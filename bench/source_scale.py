@@ -24,6 +24,7 @@ import logging
 import os
 import secrets
 import sys
+import traceback
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -36,7 +37,7 @@ os.environ.setdefault("CITYLAKE_PSEUDONYM_KEY", secrets.token_hex(32))
 
 from bench.dag_run import timed_run  # noqa: E402
 from bench.engine import engine, scratch_lake  # noqa: E402
-from jobs import pipeline  # noqa: E402
+from jobs import phases, pipeline  # noqa: E402
 from jobs.crimes.job import SOURCE as CRIMES  # noqa: E402
 from jobs.nyc311.job import SOURCE as NYC311  # noqa: E402
 from jobs.settings import load_settings  # noqa: E402
@@ -102,8 +103,20 @@ def engine_errors(state: Path, lines: int = 20) -> str:
     log_file = state / "spark-connect" / "server.log"
     if not log_file.exists():
         return f"(no engine log at {log_file})"
-    errors = [line for line in log_file.read_text(errors="replace").splitlines() if "Error" in line or "Exception" in line or "exited" in line]
-    return "\n".join(f"  engine: {line[:300]}" for line in errors[-lines:])
+    text = log_file.read_text(errors="replace").splitlines()
+    errors = [line for line in text if "Error" in line or "Exception" in line or "exited" in line]
+    # The first task that failed, with its stack: where in Spark the memory ran out.
+    first = next((number for number, line in enumerate(text) if "ERROR Executor: Exception in task" in line), None)
+    stack = [] if first is None else [line for line in text[first:first + 60] if line.startswith(("\tat ", "java.", "Caused by"))][:40]
+    return "\n".join(f"  engine: {line[:300]}" for line in errors[-lines:] + stack)
+
+
+def failed_where(error: Exception) -> str:
+    """Where a failed run was: the phases it finished (the last ones) and the project's frames of the failing call."""
+    finished = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.TIMINGS[-4:]) or "none"
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if f"{os.sep}jobs{os.sep}" in frame.filename]
+    calls = " > ".join(f"{Path(frame.filename).name}:{frame.lineno} {frame.name}" for frame in frames[-4:]) or "outside jobs/"
+    return f"  last phases finished: {finished}\n  failing call: {calls}"
 
 
 def main() -> None:
@@ -127,6 +140,7 @@ def main() -> None:
                         timings = one_run(scaled, rows, f"{name}-{rows}")
                     except Exception as error:  # noqa: BLE001 - a failed size is a result: print it, go on
                         print(f"{name}, {rows:,} rows: FAILED ({type(error).__name__}: {str(error).splitlines()[0][:300]})", flush=True)
+                        print(failed_where(error), flush=True)
                         print(engine_errors(state), flush=True)
                         timings = None
                     results.setdefault(name, []).append((rows, timings, engine_peak_bytes(state)))

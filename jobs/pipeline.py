@@ -22,6 +22,7 @@ import dataclasses
 import importlib
 import logging
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -30,6 +31,7 @@ from typing import Callable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
+from pyspark.storagelevel import StorageLevel
 
 from jobs import alerts, audit, consent, declarations, lake, pseudonyms, publish, quality, report
 from jobs.audit import Reconciliation, RunContext, record_quality, record_reconciliation
@@ -46,9 +48,19 @@ CORRUPT_RECORD = "_corrupt_record"
 # that one bronze file could hold tens of millions of rows, which every later read of the batch gets as one
 # partition: a 10M-row delivery of short repetitive rows was one cached partition of over 1.1 GB that the 3g
 # engine could not hold.
-# Bronze files of at most this many rows bound each partition, without a shuffle.
+# Bronze files of at most this many rows bound each partition, without a shuffle; but a read packs small
+# files into one task up to 128 MB of them, which such rows fill only at millions (a 10M-row month of
+# waste tonnage was read as three tasks of 3-5M rows). So a large batch is also spread over tasks of at
+# most this many rows before it is typed and cached (``spread``; its cache: ``MEMORY_CACHED_ROWS``).
 BRONZE_ROWS_PER_FILE = 250_000
 DRIFT_SUITE = "delivery_columns.json"
+SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
+# A run's batches (typed, silver, quarantined, gold) are cached in the engine's memory up to this many
+# delivered rows, and on its local disk above: a 10M-row month of waste tonnage cached in memory held
+# 1.5 GB of the 3g engine's heap as byte arrays beside the sorts' pages, and the engine died of
+# OutOfMemoryError caching the next batch (bounding the rows of every task and shuffle alone did not help).
+# On disk, the 1M-row month took 72.5 s against 59-64 s in memory: 1M-row deliveries stay in memory.
+MEMORY_CACHED_ROWS = 2_000_000
 
 log = logging.getLogger("citylake.pipeline")
 
@@ -255,6 +267,41 @@ def bronze_batch(spark: SparkSession, settings: Settings, source: Source, entry:
     )
 
 
+def spread(batch: DataFrame, rows: int) -> DataFrame:
+    """``batch`` (of ``rows`` rows) in partitions of at most ``BRONZE_ROWS_PER_FILE`` rows each, hashed on
+    every column (so a retried task gets the same rows, without the sort a round-robin needs for that);
+    a batch that fits one partition is left as it is read, with no shuffle."""
+    tasks = -(-rows // BRONZE_ROWS_PER_FILE)
+    if tasks <= 1:
+        return batch
+    return batch.repartition(tasks, *[F.col(lake.quoted(name)) for name in batch.columns])
+
+
+def cache_level(rows: int) -> StorageLevel:
+    """Where to cache a run's batches, given the rows delivered (``MEMORY_CACHED_ROWS``)."""
+    return StorageLevel.DISK_ONLY if rows > MEMORY_CACHED_ROWS else StorageLevel.MEMORY_AND_DISK_DESER
+
+
+@contextmanager
+def shuffles_sized_for(spark: SparkSession, rows: int):
+    """The session's shuffles in partitions of at most ``BRONZE_ROWS_PER_FILE`` of ``rows`` each while the block runs.
+
+    On one machine the lake shuffles into few partitions (``spark_config``: small batches, few cores), so
+    a 10M-row delivery's duplicate ranking, MERGE and joins would sort millions of rows a task. Adaptive
+    execution still coalesces the shuffles that turn out small. Within one Connect session (a run's own).
+    """
+    wanted = -(-rows // BRONZE_ROWS_PER_FILE)
+    current = spark.conf.get(SHUFFLE_PARTITIONS) if wanted > 1 else None  # small batches: no round trip
+    if current is None or wanted <= int(current):
+        yield
+        return
+    spark.conf.set(SHUFFLE_PARTITIONS, str(wanted))
+    try:
+        yield
+    finally:
+        spark.conf.set(SHUFFLE_PARTITIONS, current)
+
+
 def delivered_columns(spark: SparkSession, entry: ManifestEntry) -> tuple[str, ...]:
     """The file's own columns: from the manifest, or (for entries landed before it kept them) the file."""
     if entry.columns:
@@ -281,7 +328,8 @@ def process_file(
         ingest_bronze(spark, settings, source, entry)
     batch_id = batch_id_of(entry)
     columns = delivered_columns(spark, entry)
-    typed = source.typed(bronze_batch(spark, settings, source, entry), columns).persist()
+    cached = cache_level(entry.rows)
+    typed = source.typed(spread(bronze_batch(spark, settings, source, entry), entry.rows), columns).persist(cached)
     try:
         # The delivery as a whole, before row rules: a broken export stops here, before any quarantine.
         with phase("batch gate"):
@@ -296,8 +344,8 @@ def process_file(
         # Quarantine keeps rows as delivered, personal data included: only what its declaration classifies.
         source.quarantine_table.check_schema(quarantined.schema)
         # On the way into silver: identifiers the declaration says to pseudonymise never go further in clear.
-        silver_batch = pseudonyms.pseudonymise(source.to_silver(published), source.silver, key).persist()
-        quarantined = quarantined.persist()
+        silver_batch = pseudonyms.pseudonymise(source.to_silver(published), source.silver, key).persist(cached)
+        quarantined = quarantined.persist(cached)
         try:
             with phase("split"):
                 bronze_rows = typed.count()
@@ -349,15 +397,16 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, source
     key = pseudonyms.checked_key(spark, settings, run_context.run_id) if source.silver.pseudonymised else None
     silver_batches: list[DataFrame] = []
     trail = None
+    delivered = sum(entry.rows for entry in entries)
     try:
-        with audit.recording(spark, settings, run_context) as trail:
+        with shuffles_sized_for(spark, delivered), audit.recording(spark, settings, run_context) as trail:
             for entry in entries:
                 silver_batches.append(process_file(spark, settings, run_context, source, entry, expectations_dir, key))
             # Withdrawn consent: those subjects' silver rows go (earlier days' too), and gold follows for their periods.
             with phase("consent"):
                 withdrawn_rows = consent.drop_from_table(spark, settings, run_context, source.silver)
             touched = silver_batches + ([withdrawn_rows] if withdrawn_rows is not None else [])
-            publish_gold(spark, settings, run_context, source, touched, [entry.file_name for entry in entries], expectations_dir)
+            publish_gold(spark, settings, run_context, source, touched, [entry.file_name for entry in entries], expectations_dir, delivered)
     finally:
         # A shared engine: a run that failed half-way leaves none of its cached batches behind.
         for batch in silver_batches:
@@ -374,9 +423,11 @@ def period_span(silver_batches: list[DataFrame], periods_touched: Callable[[Data
 
 def publish_gold(
     spark: SparkSession, settings: Settings, run: RunContext, source: Source, silver_batches: list[DataFrame],
-    source_files: list[str], expectations_dir: Path,
+    source_files: list[str], expectations_dir: Path, delivered_rows: int = 0,
 ) -> None:
-    """Recompute the source's gold for the periods the batches touched (see ``Gold``), through its gate."""
+    """Recompute the source's gold for the periods the batches touched (see ``Gold``), through its gate.
+
+    ``delivered_rows``: the run's, for where gold's rows are cached (``cache_level``)."""
     gold = source.gold
     if gold is None:
         return
@@ -392,7 +443,7 @@ def publish_gold(
     silver = lake.read_table(spark, settings, source.silver.zone, source.silver.table)
     rows = gold.transform(silver, first, last)
     if gold.cached:
-        rows = rows.persist()
+        rows = rows.persist(cache_level(delivered_rows))
     try:
         behind = silver.where(F.col(gold.silver_period_column).between(first, last) & F.expr(gold.reconciled_where)).count()
         periods = f"{gold.period_column} BETWEEN '{first}' AND '{last}'"

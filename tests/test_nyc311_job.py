@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from pyspark.sql import functions as F
+from pyspark.storagelevel import StorageLevel
 
 from jobs import lake as lake_catalog
 from jobs import pipeline, quality
@@ -85,7 +86,14 @@ def test_the_sample_is_published_reconciled_and_a_rerun_changes_nothing(spark, l
     assert table(spark, lake, "audit.dq_results").count() == sum(suite_sizes.values())
 
 
-def test_bad_rows_are_quarantined_with_their_reasons_and_rows_reconcile(spark, lake, tmp_path):
+@pytest.mark.parametrize("large", [False, True], ids=["small", "as-a-large-delivery"])
+def test_bad_rows_are_quarantined_with_their_reasons_and_rows_reconcile(spark, lake, tmp_path, monkeypatch, large):
+    levels = []
+    if large:  # the 102 rows take the path of a delivery of millions: spread, sized shuffles, cached on disk
+        monkeypatch.setattr(pipeline, "BRONZE_ROWS_PER_FILE", 20)
+        monkeypatch.setattr(pipeline, "MEMORY_CACHED_ROWS", 50)
+        cache_level = pipeline.cache_level
+        monkeypatch.setattr(pipeline, "cache_level", lambda rows: levels.append(cache_level(rows)) or levels[-1])
     header, rows = sample_rows(100)
     position = {name: index for index, name in enumerate(header)}
     rows[0][position[raw.UNIQUE_KEY]] = ""
@@ -104,6 +112,8 @@ def test_bad_rows_are_quarantined_with_their_reasons_and_rows_reconcile(spark, l
     assert check.manifest_rows == check.bronze_rows == 102
     assert (check.published_rows, check.quarantined_rows, check.balanced) == (96, 6, True)
     assert table(spark, lake, "silver.service_requests").count() == 96
+    if large:
+        assert levels and all(level == StorageLevel.DISK_ONLY for level in levels)
 
 
 def test_a_later_delivery_closes_a_request_and_gold_follows(spark, lake, tmp_path):
@@ -208,8 +218,30 @@ def test_bronze_files_hold_a_bounded_number_of_rows_so_a_large_delivery_is_read_
 
     pipeline.ingest_bronze(spark, lake, job.SOURCE, entry)
 
-    files = pipeline.bronze_batch(spark, lake, job.SOURCE, entry).groupBy(F.input_file_name()).count().collect()
+    batch = pipeline.bronze_batch(spark, lake, job.SOURCE, entry)
+    files = batch.groupBy(F.input_file_name()).count().collect()
     assert sorted(row["count"] for row in files) == [1, 2, 2]
+    # A read packs such small files into one task again: the batch is spread before it is typed and cached.
+    spread = pipeline.spread(batch, entry.rows)
+    assert "REPARTITION_BY_NUM" in spread._explain_string(extended=False)
+    # Hashed on the rows' values: which of the 3 partitions a row goes to is fixed, and more than one is used.
+    partitions = [row["partition"] for row in spread.select(F.spark_partition_id().alias("partition")).collect()]
+    assert len(partitions) == 5 and max(partitions) in (1, 2)
+    monkeypatch.setattr(pipeline, "BRONZE_ROWS_PER_FILE", 5)
+    assert "REPARTITION_BY_NUM" not in pipeline.spread(batch, entry.rows)._explain_string(extended=False)
+
+
+def test_a_large_delivery_shuffles_into_partitions_of_bounded_rows_for_its_run_only(spark, monkeypatch):
+    before = spark.conf.get(pipeline.SHUFFLE_PARTITIONS)
+    monkeypatch.setattr(pipeline, "BRONZE_ROWS_PER_FILE", 2)
+    with pipeline.shuffles_sized_for(spark, 2 * int(before) + 1):
+        assert spark.conf.get(pipeline.SHUFFLE_PARTITIONS) == str(int(before) + 1)
+    assert spark.conf.get(pipeline.SHUFFLE_PARTITIONS) == before
+    with pipeline.shuffles_sized_for(spark, 2):  # fits the partitions the session has: left as it is
+        assert spark.conf.get(pipeline.SHUFFLE_PARTITIONS) == before
+    with pytest.raises(RuntimeError), pipeline.shuffles_sized_for(spark, 4 * int(before)):
+        raise RuntimeError("a failed run")
+    assert spark.conf.get(pipeline.SHUFFLE_PARTITIONS) == before
 
 
 def socrata_delivery(path: Path, shape: str, extra_column: str | None = None) -> Path:

@@ -78,7 +78,8 @@ class Terms:
                         term = prefixes.get(word[:length]) if len(word) >= length else None
                         if term:
                             found.append(Match(start, term))
-        for term in self._anywhere:
+        # A term with a non-ASCII letter cannot be in ASCII text: most English posts skip a search per term.
+        for term in self._anywhere if not text.isascii() else ():
             position = text.find(term)
             while position >= 0:
                 found.append(Match(position, term))
