@@ -113,7 +113,9 @@ def engine_errors(state: Path, lines: int = 20) -> str:
 
 def failed_where(error: Exception) -> str:
     """Where a failed run was: the phases it finished (the last ones) and the project's frames of the failing call."""
-    finished = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.TIMINGS[-4:]) or "none"
+    # The report and the session's close run after a failure too (in ``finally``): not where it failed.
+    before = [(name, seconds) for name, seconds in phases.TIMINGS if not name.startswith(("report", "session close"))]
+    finished = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in before[-4:]) or "none"
     frames = [frame for frame in traceback.extract_tb(error.__traceback__) if f"{os.sep}jobs{os.sep}" in frame.filename]
     calls = " > ".join(f"{Path(frame.filename).name}:{frame.lineno} {frame.name}" for frame in frames[-4:]) or "outside jobs/"
     return f"  last phases finished: {finished}\n  failing call: {calls}"
