@@ -55,10 +55,11 @@ CORRUPT_RECORD = "_corrupt_record"
 BRONZE_ROWS_PER_FILE = 250_000
 DRIFT_SUITE = "delivery_columns.json"
 SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
-# A run's batches (typed, silver, quarantined, gold) are cached in the engine's memory up to this many
-# delivered rows, and on its local disk above: a 10M-row month of waste tonnage cached in memory held
-# 1.5 GB of the 3g engine's heap as byte arrays beside the sorts' pages, and the engine died of
-# OutOfMemoryError caching the next batch (bounding the rows of every task and shuffle alone did not help).
+# A run's batches (typed, silver, quarantined, gold: all held until the run ends) are cached in the engine's
+# memory up to this many rows delivered to the run, and on its local disk above: a 10M-row month of waste
+# tonnage cached in memory held 1.5 GB of the 3g engine's heap as byte arrays beside the sorts' pages, and
+# the engine died of OutOfMemoryError caching the next batch (bounding the rows of every task and shuffle
+# alone did not help).
 # On disk, the 1M-row month took 72.5 s against 59-64 s in memory: 1M-row deliveries stay in memory.
 MEMORY_CACHED_ROWS = 2_000_000
 
@@ -267,18 +268,23 @@ def bronze_batch(spark: SparkSession, settings: Settings, source: Source, entry:
     )
 
 
+def tasks_for(rows: int) -> int:
+    """How many tasks of at most ``BRONZE_ROWS_PER_FILE`` rows ``rows`` need."""
+    return -(-rows // BRONZE_ROWS_PER_FILE)
+
+
 def spread(batch: DataFrame, rows: int) -> DataFrame:
     """``batch`` (of ``rows`` rows) in partitions of at most ``BRONZE_ROWS_PER_FILE`` rows each, hashed on
     every column (so a retried task gets the same rows, without the sort a round-robin needs for that);
     a batch that fits one partition is left as it is read, with no shuffle."""
-    tasks = -(-rows // BRONZE_ROWS_PER_FILE)
+    tasks = tasks_for(rows)
     if tasks <= 1:
         return batch
     return batch.repartition(tasks, *[F.col(lake.quoted(name)) for name in batch.columns])
 
 
 def cache_level(rows: int) -> StorageLevel:
-    """Where to cache a run's batches, given the rows delivered (``MEMORY_CACHED_ROWS``)."""
+    """Where to cache a run's batches, given the rows delivered to the run (``MEMORY_CACHED_ROWS``)."""
     return StorageLevel.DISK_ONLY if rows > MEMORY_CACHED_ROWS else StorageLevel.MEMORY_AND_DISK_DESER
 
 
@@ -290,7 +296,7 @@ def shuffles_sized_for(spark: SparkSession, rows: int):
     a 10M-row delivery's duplicate ranking, MERGE and joins would sort millions of rows a task. Adaptive
     execution still coalesces the shuffles that turn out small. Within one Connect session (a run's own).
     """
-    wanted = -(-rows // BRONZE_ROWS_PER_FILE)
+    wanted = tasks_for(rows)
     current = spark.conf.get(SHUFFLE_PARTITIONS) if wanted > 1 else None  # small batches: no round trip
     if current is None or wanted <= int(current):
         yield
@@ -318,18 +324,18 @@ def check_drift(spark: SparkSession, source: Source, entry: ManifestEntry, colum
 
 def process_file(
     spark: SparkSession, settings: Settings, run: RunContext, source: Source, entry: ManifestEntry, expectations_dir: Path,
-    key: pseudonyms.PseudonymKeys | None = None,
+    key: pseudonyms.PseudonymKeys | None = None, storage: StorageLevel = StorageLevel.MEMORY_AND_DISK_DESER,
 ) -> DataFrame:
     """Bronze -> validate -> silver (through the gate) + quarantine for one file; returns the silver batch.
 
-    ``key``: the pseudonymisation key, needed when silver declares a column ``pseudonymise``.
+    ``key``: the pseudonymisation key, needed when silver declares a column ``pseudonymise``; ``storage``: where
+    the file's batches are cached (``cache_level`` of the run's rows).
     """
     with phase("bronze"):
         ingest_bronze(spark, settings, source, entry)
     batch_id = batch_id_of(entry)
     columns = delivered_columns(spark, entry)
-    cached = cache_level(entry.rows)
-    typed = source.typed(spread(bronze_batch(spark, settings, source, entry), entry.rows), columns).persist(cached)
+    typed = source.typed(spread(bronze_batch(spark, settings, source, entry), entry.rows), columns).persist(storage)
     try:
         # The delivery as a whole, before row rules: a broken export stops here, before any quarantine.
         with phase("batch gate"):
@@ -344,8 +350,8 @@ def process_file(
         # Quarantine keeps rows as delivered, personal data included: only what its declaration classifies.
         source.quarantine_table.check_schema(quarantined.schema)
         # On the way into silver: identifiers the declaration says to pseudonymise never go further in clear.
-        silver_batch = pseudonyms.pseudonymise(source.to_silver(published), source.silver, key).persist(cached)
-        quarantined = quarantined.persist(cached)
+        silver_batch = pseudonyms.pseudonymise(source.to_silver(published), source.silver, key).persist(storage)
+        quarantined = quarantined.persist(storage)
         try:
             with phase("split"):
                 bronze_rows = typed.count()
@@ -398,15 +404,16 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, source
     silver_batches: list[DataFrame] = []
     trail = None
     delivered = sum(entry.rows for entry in entries)
+    storage = cache_level(delivered)
     try:
         with shuffles_sized_for(spark, delivered), audit.recording(spark, settings, run_context) as trail:
             for entry in entries:
-                silver_batches.append(process_file(spark, settings, run_context, source, entry, expectations_dir, key))
+                silver_batches.append(process_file(spark, settings, run_context, source, entry, expectations_dir, key, storage))
             # Withdrawn consent: those subjects' silver rows go (earlier days' too), and gold follows for their periods.
             with phase("consent"):
                 withdrawn_rows = consent.drop_from_table(spark, settings, run_context, source.silver)
             touched = silver_batches + ([withdrawn_rows] if withdrawn_rows is not None else [])
-            publish_gold(spark, settings, run_context, source, touched, [entry.file_name for entry in entries], expectations_dir, delivered)
+            publish_gold(spark, settings, run_context, source, touched, [entry.file_name for entry in entries], expectations_dir, storage)
     finally:
         # A shared engine: a run that failed half-way leaves none of its cached batches behind.
         for batch in silver_batches:
@@ -423,11 +430,11 @@ def period_span(silver_batches: list[DataFrame], periods_touched: Callable[[Data
 
 def publish_gold(
     spark: SparkSession, settings: Settings, run: RunContext, source: Source, silver_batches: list[DataFrame],
-    source_files: list[str], expectations_dir: Path, delivered_rows: int = 0,
+    source_files: list[str], expectations_dir: Path, storage: StorageLevel = StorageLevel.MEMORY_AND_DISK_DESER,
 ) -> None:
     """Recompute the source's gold for the periods the batches touched (see ``Gold``), through its gate.
 
-    ``delivered_rows``: the run's, for where gold's rows are cached (``cache_level``)."""
+    ``storage``: where gold's rows are cached (``cache_level`` of the run's rows)."""
     gold = source.gold
     if gold is None:
         return
@@ -443,7 +450,7 @@ def publish_gold(
     silver = lake.read_table(spark, settings, source.silver.zone, source.silver.table)
     rows = gold.transform(silver, first, last)
     if gold.cached:
-        rows = rows.persist(cache_level(delivered_rows))
+        rows = rows.persist(storage)
     try:
         behind = silver.where(F.col(gold.silver_period_column).between(first, last) & F.expr(gold.reconciled_where)).count()
         periods = f"{gold.period_column} BETWEEN '{first}' AND '{last}'"
