@@ -49,18 +49,18 @@ CORRUPT_RECORD = "_corrupt_record"
 # partition: a 10M-row delivery of short repetitive rows was one cached partition of over 1.1 GB that the 3g
 # engine could not hold.
 # Bronze files of at most this many rows bound each partition, without a shuffle; but a read packs small
-# files into one task up to 128 MB of them, which such rows fill only at millions (a 10M-row month of
-# waste tonnage was read as three tasks of 3-5M rows). So a large batch is also spread over tasks of at
+# files into one task up to 128 MB of them, which such rows fill only at millions (a 10M-row delivery
+# of short repetitive rows was read as three tasks of 3-5M rows). So a large batch is also spread over tasks of at
 # most this many rows before it is typed and cached (``spread``; its cache: ``MEMORY_CACHED_ROWS``).
 BRONZE_ROWS_PER_FILE = 250_000
 DRIFT_SUITE = "delivery_columns.json"
 SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
 # A run's batches (typed, silver, quarantined, gold: all held until the run ends) are cached in the engine's
-# memory up to this many rows delivered to the run, and on its local disk above: a 10M-row month of waste
-# tonnage cached in memory held 1.5 GB of the 3g engine's heap as byte arrays beside the sorts' pages, and
+# memory up to this many rows delivered to the run, and on its local disk above: a 10M-row delivery of
+# short repetitive rows cached in memory held 1.5 GB of the 3g engine's heap as byte arrays beside the sorts' pages, and
 # the engine died of OutOfMemoryError caching the next batch (bounding the rows of every task and shuffle
 # alone did not help).
-# On disk, the 1M-row month took 72.5 s against 59-64 s in memory: 1M-row deliveries stay in memory.
+# On disk, its 1M-row counterpart took 72.5 s against 59-64 s in memory: 1M-row deliveries stay in memory.
 MEMORY_CACHED_ROWS = 2_000_000
 
 log = logging.getLogger("citylake.pipeline")
