@@ -175,7 +175,10 @@ def _write_run_rows(spark: SparkSession, settings: Settings, table: str, rows: d
     )
     with phase(f"audit {table}"):
         frame = spark.createDataFrame([row for batch_rows in rows.values() for row in batch_rows], _SCHEMAS[table])
-        lake.replace_where(frame, settings, "audit", table, f"run_id = {lake.sql_literal(run.run_id)} AND ({batches})")
+        # The DAG's partition first (the tables are partitioned by DAG): Delta then checks this commit only
+        # against commits to that partition, so DAGs writing at once do not conflict.
+        predicate = f"dag_id = {lake.sql_literal(run.dag_id)} AND run_id = {lake.sql_literal(run.run_id)} AND ({batches})"
+        lake.replace_where(frame, settings, "audit", table, predicate)
 
 
 def record_quality(

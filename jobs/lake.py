@@ -114,17 +114,27 @@ def declared_properties(zone: str, table: str, columns: list[str]) -> dict[str, 
     return declared.creation_properties(columns) if declared else {}
 
 
-def _with_declared_properties(writer, df: DataFrame, settings: Settings, zone: str, table: str):
-    """``writer`` that creates the table with what its declaration asks for, if this write creates it.
+def _as_declared(writer, df: DataFrame, settings: Settings, zone: str, table: str):
+    """``writer`` that creates the table as its declaration asks (properties, partitioning), if this write creates it.
 
     Delta takes ``delta.*`` options of the write that creates a table as its properties, in that first
-    commit; on an existing table they are left out (its properties stay as they were created)."""
-    properties = declared_properties(zone, table, df.columns)
-    if not properties or table_exists(df.sparkSession, settings, zone, table):  # the registry first: no storage call for most tables
+    commit, and its ``partitionBy`` as the table's partitioning; on an existing table both are left out
+    (its properties and partitioning stay as they were created; maintenance rewrites a table whose
+    declared partitioning changed, ``jobs/maintenance.py``)."""
+    declared = declarations.registry().tables.get(f"{zone}.{table}")
+    if declared is None:  # the registry first: no storage call for an undeclared table
+        return writer
+    properties = declared.creation_properties(df.columns)
+    if not (properties or declared.partition_by) or table_exists(df.sparkSession, settings, zone, table):
         return writer
     for key, value in properties.items():
         writer = writer.option(key, value)
-    return writer
+    return writer.partitionBy(*declared.partition_by) if declared.partition_by else writer
+
+
+def partition_columns(spark: SparkSession, settings: Settings, zone: str, table: str) -> tuple[str, ...]:
+    """The partition columns ``zone.table`` has in storage (``DESCRIBE DETAIL``)."""
+    return tuple(spark.sql(f"DESCRIBE DETAIL delta.{quoted(settings.table_path(zone, table))}").first()["partitionColumns"])
 
 
 def quoted(identifier: str) -> str:
@@ -195,7 +205,7 @@ def replace_where(
     Delta checks that every written row matches the predicate, so a bug cannot overwrite other data.
     ``merge_schema``: columns ``df`` has and the table lacks are added (declared later), never dropped.
     """
-    writer = _with_declared_properties(df.write.format("delta").mode("overwrite").option("replaceWhere", predicate), df, settings, zone, table)
+    writer = _as_declared(df.write.format("delta").mode("overwrite").option("replaceWhere", predicate), df, settings, zone, table)
     if merge_schema:
         writer = writer.option("mergeSchema", "true")
     if partition_by:
@@ -218,7 +228,8 @@ def merge_by_key(
     if not table_exists(spark, settings, zone, table):
         # The first batch creates the table; "error" (if it exists) keeps a concurrent creator from being overwritten.
         try:
-            _with_declared_properties(df.write.format("delta").mode("error"), df, settings, zone, table).partitionBy(*partition_by).save(path)
+            writer = _as_declared(df.write.format("delta").mode("error"), df, settings, zone, table)
+            (writer.partitionBy(*partition_by) if partition_by else writer).save(path)
             return
         except PySparkException:
             if not table_exists(spark, settings, zone, table):

@@ -47,6 +47,7 @@ def optimize(spark: SparkSession, settings: Settings, table_name: str) -> dict:
     if not lake.table_exists(spark, settings, zone, table):
         log.info("%s does not exist yet: nothing to optimize", table_name)
         return {"files_removed": 0, "files_added": 0, "delta_version": None}
+    partitioned_as_declared(spark, settings, table_name)
     path = lake.quoted(settings.table_path(zone, table))
     optimized = []
     # A table every DAG writes (the audit tables) may take a commit meanwhile: OPTIMIZE then tries again.
@@ -56,6 +57,29 @@ def optimize(spark: SparkSession, settings: Settings, table_name: str) -> dict:
     result = {"files_removed": metrics["numFilesRemoved"], "files_added": metrics["numFilesAdded"], "delta_version": version}
     log.info("%s: OPTIMIZE ZORDER BY %s: %s", table_name, ", ".join(columns), result)
     return result
+
+
+def partitioned_as_declared(spark: SparkSession, settings: Settings, table_name: str) -> bool:
+    """Rewrite ``table_name`` with its declared partitioning if storage has another; whether it did.
+
+    A table keeps the partitioning it was created with (``lake._as_declared``): a lake created before its
+    declaration gained ``partition_by`` is rewritten here, once, as one overwrite commit of the same rows
+    (readers see the old or the new layout, whole; the commit's ``userMetadata`` says why)."""
+    declared = registry().table(table_name)
+    held = lake.partition_columns(spark, settings, *declared.address)
+    if held == declared.partition_by:
+        return False
+    path = settings.table_path(*declared.address)
+    reason = f"maintenance: partitioned by ({', '.join(declared.partition_by)}) as declared, was ({', '.join(held)})"
+
+    def rewrite() -> None:
+        # Read in each attempt: a DAG that appended meanwhile (the audit tables) fails the overwrite, which then reads the new snapshot.
+        rows = spark.read.format("delta").load(path)
+        rows.write.format("delta").mode("overwrite").option("overwriteSchema", "true").option("userMetadata", reason).partitionBy(*declared.partition_by).save(path)
+
+    lake.retry_on_conflict(rewrite)
+    log.info("%s: %s", table_name, reason)
+    return True
 
 
 def expire(spark: SparkSession, settings: Settings, table_name: str, as_of: date) -> dict:

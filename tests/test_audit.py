@@ -66,13 +66,27 @@ def test_a_row_recorded_with_no_trail_open_is_written_at_once(spark, settings):
     assert [row.rows for row in rows(spark, settings, "publications")] == [10]
 
 
-def test_two_runs_writing_the_audit_tables_at_the_same_moment_lose_no_row(spark, settings, engine):
-    """Every DAG writes the audit tables: concurrent commits conflict, and the loser retries on the new snapshot."""
+def test_two_runs_writing_the_audit_tables_at_the_same_moment_lose_no_row(spark, settings, engine, monkeypatch):
+    """Every DAG writes the audit tables: each into its own partition, so once the tables exist no commit
+    conflicts with another DAG's (the first writes, both creating a table, may: the loser retries)."""
     from pyspark.sql import SparkSession
+
+    conflicts = {1: 0, 2: 0}
+    round_now = [1]
+    is_conflict = lake.is_conflict
+
+    def counted(error):
+        if is_conflict(error):
+            conflicts[round_now[0]] += 1
+            return True
+        return False
+
+    monkeypatch.setattr(lake, "is_conflict", counted)
 
     other = SparkSession.builder.remote(engine).create()  # a second task's own session on the engine
     try:
         for round_number, day in ((1, "2022-05-01"), (2, "2022-05-02")):  # first onto no table, then onto existing ones
+            round_now[0] = round_number
             runs = [RunContext(f"scheduled__{day}", f"dag_{name}", "process", day) for name in ("a", "b")]
             together = threading.Barrier(2)
             errors = []
@@ -95,6 +109,9 @@ def test_two_runs_writing_the_audit_tables_at_the_same_moment_lose_no_row(spark,
         assert reconciled == sorted(f"dag_{name}-{round_number}-{n}" for name in "ab" for round_number in (1, 2) for n in range(4))
         assert len(rows(spark, settings, "dq_results")) == 2 * 2 * 4 * 3
         assert len(rows(spark, settings, "publications")) == 2 * 2 * 4
+        assert conflicts[2] == 0, conflicts
+        for table in ("dq_results", "publications", "reconciliation"):
+            assert lake.partition_columns(spark, settings, "audit", table) == ("dag_id",)
     finally:
         other.stop()
 

@@ -163,3 +163,24 @@ def test_a_maintenance_trail_written_before_the_retention_columns_gets_them(spar
     rows = {row.table_name: row for row in lake.read_table(spark, settings, "audit", "maintenance").collect()}
     assert (rows["gold.service_requests_daily"].rows_deleted, rows["bronze.social_posts"].rows_deleted) == (None, 3)
     assert rows["bronze.social_posts"].oldest_held == date(2022, 6, 1)
+
+
+def test_an_audit_table_created_before_its_declared_partitioning_is_rewritten_with_it_once_keeping_its_rows(spark, settings):
+    """A lake older than the audit tables' ``partition_by: [dag_id]`` keeps working; maintenance moves it to the declared layout."""
+    from tests.test_audit import record_a_run
+
+    path = settings.table_path("audit", "reconciliation")
+    spark.createDataFrame([], audit.RECONCILIATION_SCHEMA).write.format("delta").save(path)  # as an older lake holds it
+    for day, dag_id, batches in ((1, "nyc311_daily", ("b1", "b2")), (2, "taxi_daily", ("b3",))):  # the old layout still takes runs' rows
+        record_a_run(spark, settings, RunContext(f"scheduled__2022-05-0{day}", dag_id, "bronze_to_gold", f"2022-05-0{day}"), batches=batches)
+    assert lake.partition_columns(spark, settings, "audit", "reconciliation") == ()
+    before = sorted(lake.read_table(spark, settings, "audit", "reconciliation").collect())
+
+    assert maintenance.partitioned_as_declared(spark, settings, "audit.reconciliation")
+    maintenance.optimize(spark, settings, "audit.reconciliation")
+
+    assert lake.partition_columns(spark, settings, "audit", "reconciliation") == ("dag_id",)
+    assert sorted(lake.read_table(spark, settings, "audit", "reconciliation").collect()) == before
+    assert not maintenance.partitioned_as_declared(spark, settings, "audit.reconciliation")  # once
+    why = spark.sql(f"DESCRIBE HISTORY delta.`{path}`").where("operation = 'WRITE'").orderBy(F.desc("version")).first()["userMetadata"]
+    assert why == "maintenance: partitioned by (dag_id) as declared, was ()"
