@@ -89,16 +89,17 @@ def create_table(
     zone: str,
     table: str,
     schema,
-    partition_by: tuple[str, ...] = (),
     properties: dict[str, str] | None = None,
 ) -> None:
-    """Create ``zone.table`` at its lake path with table properties, unless it exists.
+    """Create ``zone.table`` at its lake path with table properties and its declared partitioning, unless it exists.
 
     Only needed where a table must exist before its first write (bronze, appended to with column mapping);
     other tables are created by their first write, which passes their declared properties (append-only,
     statistics columns) as ``delta.*`` options. SQL, since Delta's Python builder needs a classic session.
     """
-    properties = {**declared_properties(zone, table, schema.fieldNames()), **(properties or {})}
+    declared = _declared(zone, table)
+    partition_by = declared.partition_by if declared else ()
+    properties = {**(declared.creation_properties(schema.fieldNames()) if declared else {}), **(properties or {})}
     columns = ", ".join(f"{quoted(field.name)} {field.dataType.simpleString()}" for field in schema.fields)
     statement = f"CREATE TABLE IF NOT EXISTS delta.{quoted(settings.table_path(zone, table))} ({columns}) USING DELTA"
     if partition_by:
@@ -108,10 +109,9 @@ def create_table(
     spark.sql(statement)
 
 
-def declared_properties(zone: str, table: str, columns: list[str]) -> dict[str, str]:
-    """The table properties ``zone.table``'s declaration asks for at creation (none for an undeclared table)."""
-    declared = declarations.registry().tables.get(f"{zone}.{table}")
-    return declared.creation_properties(columns) if declared else {}
+def _declared(zone: str, table: str) -> declarations.Table | None:
+    """``zone.table``'s declaration (None: an undeclared table, a test's or a bench's)."""
+    return declarations.registry().tables.get(f"{zone}.{table}")
 
 
 def _as_declared(writer, df: DataFrame, settings: Settings, zone: str, table: str):
@@ -121,7 +121,7 @@ def _as_declared(writer, df: DataFrame, settings: Settings, zone: str, table: st
     commit, and its ``partitionBy`` as the table's partitioning; on an existing table both are left out
     (its properties and partitioning stay as they were created; maintenance rewrites a table whose
     declared partitioning changed, ``jobs/maintenance.py``)."""
-    declared = declarations.registry().tables.get(f"{zone}.{table}")
+    declared = _declared(zone, table)
     if declared is None:  # the registry first: no storage call for an undeclared table
         return writer
     properties = declared.creation_properties(df.columns)
@@ -220,16 +220,16 @@ def merge_by_key(
     table: str,
     keys: tuple[str, ...],
     update_when: str | None = None,
-    partition_by: tuple[str, ...] = (),
 ) -> None:
-    """Upsert ``df`` into ``zone.table`` by ``keys``; existing rows change only where ``update_when`` holds."""
+    """Upsert ``df`` into ``zone.table`` by ``keys``; existing rows change only where ``update_when`` holds.
+
+    The first batch creates the table as declared (properties, partitioning: ``_as_declared``)."""
     spark = df.sparkSession
     path = settings.table_path(zone, table)
     if not table_exists(spark, settings, zone, table):
         # The first batch creates the table; "error" (if it exists) keeps a concurrent creator from being overwritten.
         try:
-            writer = _as_declared(df.write.format("delta").mode("error"), df, settings, zone, table)
-            (writer.partitionBy(*partition_by) if partition_by else writer).save(path)
+            _as_declared(df.write.format("delta").mode("error"), df, settings, zone, table).save(path)
             return
         except PySparkException:
             if not table_exists(spark, settings, zone, table):

@@ -238,7 +238,7 @@ def ingest_bronze(spark: SparkSession, settings: Settings, source: Source, entry
         log.info("bronze already holds %s (%s): skipped", entry.file_name, batch_id)
         return
     batch = with_lineage(read_delivery(spark, entry), source, entry)
-    lake.create_table(spark, settings, *source.bronze, batch.schema, ("_logical_date",), BRONZE_PROPERTIES)
+    lake.create_table(spark, settings, *source.bronze, batch.schema, BRONZE_PROPERTIES)
     # mergeSchema: a delivery may add columns; bronze keeps them (earlier rows read them as NULL).
     batch.write.format("delta").mode("append").option("mergeSchema", "true").option("maxRecordsPerFile", BRONZE_ROWS_PER_FILE).save(
         settings.table_path(*source.bronze)
@@ -359,7 +359,7 @@ def process_file(
                 quarantined_rows = sum(quarantined_by_rule.values())
             publish.write_audit_publish(
                 spark, settings, run, source.silver, silver_batch, batch_id, expectations_dir,
-                lambda staged: lake.merge_by_key(staged, settings, source.silver.zone, source.silver.table, source.silver.key, source.silver_update_when, source.silver.partition_by),
+                lambda staged: lake.merge_by_key(staged, settings, source.silver.zone, source.silver.table, source.silver.key, source.silver_update_when),
                 [entry.file_name],
                 earlier_results=batch_results,
                 reconciliation={"rows_to_publish": bronze_rows - quarantined_rows},

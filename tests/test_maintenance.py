@@ -91,7 +91,7 @@ def expiring_rows(spark, settings, table_name: str, days: list[date]):
         *[F.col(column.name) if column.name in ("_logical_date", "_batch_id") else F.lit(None).cast(column.type).alias(column.name) for column in table.columns]
     )
     if table.zone == "bronze":
-        lake.create_table(spark, settings, *table.address, frame.schema, table.partition_by, BRONZE_PROPERTIES)
+        lake.create_table(spark, settings, *table.address, frame.schema, BRONZE_PROPERTIES)
         assert lake_properties(spark, settings, table)["delta.appendOnly"] == "true"
     frame.write.format("delta").mode("append").partitionBy(*table.partition_by).save(settings.table_path(*table.address))
 
