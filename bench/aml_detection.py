@@ -10,7 +10,9 @@ All in one run, on a fresh engine (``infra/spark_connect.sh``, local[2]):
    accounts alerts name (their subject) against the laundering accounts.
 2. **AMLSim** (``tests/data/amlsim_20k``, read by ``jobs/finance/aml.py``'s rules through
    ``jobs/finance/amlsim.py``): flagged accounts against ``isFraud``, recall and precision, per rule and for
-   all rules together, with the bank profile (``aml.DEFAULT``) and AMLSim's own profile (``aml.AMLSIM``).
+   all rules together, with the bank profile (``aml.DEFAULT``) and AMLSim's own profile (``aml.AMLSIM``); then
+   the AMLSim profile's variants (``network`` from 3, 5 and 6 accounts, with the cycle rule, without ``network``),
+   all rules together, to show where its choices sit on recall against precision.
 3. **Cost**: the gold transform (``jobs/finance/payments.py:aml_alerts``, every rule) over generated silver
    of each size in ``--cost-rows`` (a week of payments), computed and discarded (``noop``), each size timed
    side by side in this run; the ratio of the largest to the smallest against the issue's target (10M at
@@ -29,6 +31,7 @@ import secrets
 import sys
 import time
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -115,21 +118,33 @@ def amlsim_detection(spark, scratch: Path) -> None:
     first, last = min(sample.days), max(sample.days)
     fraud = sample.laundering_accounts
     print(f"\n2. AMLSim: {len(sample.accounts):,} accounts, {len(fraud):,} laundering (isFraud), {silver.count():,} transfers in silver, days {first}..{last}")
-    print(f"{'profile':<9}{'rule':<24}{'alerts':>8}{'flagged':>9}{'recall':>8}{'precision':>10}   (flagged: subject and counterparties)")
+    print(f"{'profile':<20}{'rule':<24}{'alerts':>8}{'flagged':>9}{'recall':>8}{'precision':>10}   (flagged: subject and counterparties)")
     for profile, thresholds in (("bank", aml.DEFAULT), ("amlsim", aml.AMLSIM)):
         alerts = payments.aml_alerts(silver, first, last, thresholds).select("rule_id", "account", "counterparties").collect()
-        per_rule = defaultdict(set)
-        counts = defaultdict(int)
-        for alert in alerts:
-            per_rule[alert.rule_id] |= {alert.account, *alert.counterparties}
-            counts[alert.rule_id] += 1
-        per_rule["all rules"] = set().union(*per_rule.values()) if per_rule else set()
-        counts["all rules"] = len(alerts)
-        for rule in [*aml.RULES, "all rules"]:
-            flagged = per_rule.get(rule, set())
-            true = len(flagged & fraud)
-            precision = f"{true / len(flagged):.3f}" if flagged else "-"
-            print(f"{profile:<9}{rule:<24}{counts.get(rule, 0):>8}{len(flagged):>9}{true / len(fraud):>8.3f}{precision:>10}")
+        print_detection(profile, alerts, fraud, [*aml.RULES, "all rules"])
+    # The profile's neighbours, all rules together: where its choices sit on recall against precision.
+    variants = [(f"network from {count}", replace(aml.AMLSIM, network_count=count)) for count in (3, 5, 6)]
+    variants += [("with cycle", replace(aml.AMLSIM, rules=("cycle", *aml.AMLSIM.rules))), ("no network", replace(aml.AMLSIM, rules=aml.AMLSIM.rules[:-1]))]
+    print("AMLSim profile's variants (all rules):")
+    for name, thresholds in variants:
+        alerts = payments.aml_alerts(silver, first, last, thresholds).select("rule_id", "account", "counterparties").collect()
+        print_detection(name, alerts, fraud, ["all rules"])
+
+
+def print_detection(profile: str, alerts: list, fraud: frozenset, rows: list[str]) -> None:
+    """One line per rule of ``rows``: its alerts, the accounts they flag (subject and counterparties), recall, precision."""
+    per_rule = defaultdict(set)
+    counts = defaultdict(int)
+    for alert in alerts:
+        per_rule[alert.rule_id] |= {alert.account, *alert.counterparties}
+        counts[alert.rule_id] += 1
+    per_rule["all rules"] = set().union(*per_rule.values()) if per_rule else set()
+    counts["all rules"] = len(alerts)
+    for rule in rows:
+        flagged = per_rule.get(rule, set())
+        true = len(flagged & fraud)
+        precision = f"{true / len(flagged):.3f}" if flagged else "-"
+        print(f"{profile:<20}{rule:<24}{counts.get(rule, 0):>8}{len(flagged):>9}{true / len(fraud):>8.3f}{precision:>10}")
 
 
 def cost(spark, scratch: Path, sizes: list[int]) -> None:

@@ -120,9 +120,27 @@ def test_an_amount_out_of_an_accounts_character_fires_and_its_usual_amounts_do_n
     usual = [payment(i, 60 * 24 * i, "steady", f"r{i}", 250) for i in range(4)]
     odd = [payment(10, 60 * 24 * 5, "steady", "mule", 15)]
     new = [payment(20, 0, "fresh", "z", 15)]  # no history to weigh it against
-    fired = alerts(spark, "amount_out_of_character", usual + odd + new)
-    assert [(alert.account, alert.transaction_ids, alert.counterparties) for alert in fired] == [("steady", ["t010"], ["mule"])]
+    splurge = [payment(30 + i, 60 * 24 * i, "thrifty", f"s{i}", 12) for i in range(4)] + [payment(40, 60 * 24 * 5, "thrifty", "shop", 300)]
+    fired = alerts(spark, "amount_out_of_character", usual + odd + new + splurge)
+    # A sum split off far below the usual names its payee; a payment far above it names the account alone.
+    assert [(alert.account, alert.transaction_ids, alert.counterparties) for alert in fired] == [("steady", ["t010"], ["mule"]), ("thrifty", ["t040"], [])]
     assert fired[0].score == pytest.approx(250 / 15 / 2, abs=1e-4)  # scores are kept to 4 decimals
+
+
+def test_an_account_dealing_with_four_accounts_the_other_rules_name_fires_and_three_or_a_late_fourth_do_not(spark):
+    thresholds = aml.Thresholds(rules=("reciprocal_pair", "network"), network_count=4, network_hours=30 * 24)
+    pairs = [row for i in range(4) for row in (payment(10 * i, 0, f"m{i}", f"n{i}", 50), payment(10 * i + 1, 60, f"n{i}", f"m{i}", 50))]
+    hub = [payment(50, 60 * 24, "hub", "m0", 20), payment(51, 60 * 24 * 2, "hub", "m1", 20), payment(52, 60 * 24 * 3, "m2", "hub", 20), payment(53, 60 * 24 * 4, "m3", "hub", 20)]
+    near = [payment(60 + i, 60 * 24, "near", f"m{i}", 20) for i in range(3)] + [payment(63, 60 * 24, "near", "someone", 20)]
+    late = [payment(70 + i, 60 * 24, "late", f"n{i}", 20) for i in range(3)] + [payment(73, 60 * 24 * 40, "late", "n3", 20)]
+    fired = alerts(spark, "network", pairs + hub + near + late, thresholds)
+    assert [(alert.account, alert.transaction_ids, alert.counterparties) for alert in fired] == [
+        ("hub", ["t050", "t051", "t052", "t053"], ["m0", "m1", "m2", "m3"])
+    ]
+    assert fired[0].score == 1.0
+    # It adds to the other rules: with them in one table, the pairs' alerts are all there too.
+    assert {alert.rule_id for alert in aml.aml_alerts(spark.createDataFrame(pairs + hub, SCHEMA), thresholds).collect()} == {"reciprocal_pair", "network"}
+    assert aml.history_days("network", thresholds) == 30 + 1
 
 
 def test_a_reciprocal_pair_fires_once_per_pair_within_its_window(spark):

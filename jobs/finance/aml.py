@@ -26,12 +26,19 @@ FinCEN's 10,000 USD currency transaction report threshold):
 - ``sudden_change``: an account that pays out, in one day, at least 10,000 and 5 times its daily mean over
   the 30 days before, having paid on at least 5 of them (against its own history, not a fixed bar).
 
-Two more rules serve a profile of their own (``AMLSIM``, for IBM AMLSim's simulated bank, see below), not the
-default one, where ordinary payments vary too much and family rent is paid back and forth:
+Three more rules serve a profile of their own (``AMLSIM``, for IBM AMLSim's simulated bank, see below), not the
+default one, where ordinary payments vary too much, family rent is paid back and forth and a shop deals with
+many people:
 
 - ``amount_out_of_character``: a payment 2 or more times above or below the median of the account's payments
-  over the days before (at least 3 of them);
-- ``reciprocal_pair``: two accounts paying each other within the window, whatever the amounts.
+  over the days before (at least 3 of them). Far below it, money is split off in small sums (smurfing) and the
+  payee is named as a counterparty; far above it, the account's own behaviour changed and the payee may be
+  anyone it pays, so the alert names the account alone;
+- ``reciprocal_pair``: two accounts paying each other within the window, whatever the amounts;
+- ``network``: an account that paid or was paid by 4 or more distinct accounts the other enabled rules name
+  (as an alert's account or counterparty) within the window: money laundered through a ring touches its members
+  again and again (FATF's "transactions with parties already under suspicion"). It is second-order: it runs the
+  other enabled rules over the same payments first, so it adds to them and never replaces them.
 
 Which rules run is configuration too (``Thresholds.rules``). Each rule reaches back before an alert's window (``history_days``): a day for the burst and graph rules,
 the history window for ``sudden_change``; the caller gives each rule the payments that far back.
@@ -40,7 +47,7 @@ the history window for ``sudden_change``; the caller gives each rule the payment
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import reduce
 
 from pyspark.sql import Column, DataFrame
@@ -81,6 +88,8 @@ class Thresholds:
     character_min_payments: int = 3
     character_ratio: float = 2.0  # an amount this many times above or below the account's usual amount is out of character
     reciprocal_hours: int = 24
+    network_count: int = 4  # distinct accounts named by the other rules that one account dealt with
+    network_hours: int = 30 * 24
     rules: tuple[str, ...] = (
         "structuring", "fan_in", "fan_out", "cycle", "rapid_pass_through", "high_risk_jurisdiction", "scatter_gather", "sudden_change",
     )
@@ -286,9 +295,11 @@ def amount_out_of_character(transactions: DataFrame, thresholds: Thresholds = DE
     )
     apart = F.greatest(F.col("amount") / F.col("usual"), F.col("usual") / F.col("amount"))
     odd = weighed.where((F.col("payments_before") >= thresholds.character_min_payments) & (apart >= thresholds.character_ratio))
+    # A sum split off far below the usual names its payee; a payment far above it names the account alone.
+    payee = F.when(F.col("amount") < F.col("usual"), F.array("to_account")).otherwise(F.array().cast("array<string>"))
     return odd.select(*_alert(
         "amount_out_of_character", F.col("from_account"), F.col("booked_at"), F.col("booked_at"), apart / thresholds.character_ratio,
-        F.array("transaction_id"), F.array("to_account"),
+        F.array("transaction_id"), payee,
     ))
 
 
@@ -312,22 +323,42 @@ def reciprocal_pair(transactions: DataFrame, thresholds: Thresholds = DEFAULT) -
     return grouped.select(*_alert("reciprocal_pair", F.col("account"), F.col("start"), F.col("end"), F.lit(1.0), F.col("ids"), F.array("other")))
 
 
+def network(transactions: DataFrame, thresholds: Thresholds = DEFAULT) -> DataFrame:
+    """Dealings, either way, with accounts the other enabled rules name, counted per account within the window
+    like a fan: reported once from the first dealing of a window that reaches ``network_count`` of them."""
+    others = replace(thresholds, rules=tuple(rule for rule in thresholds.rules if rule != "network"))
+    named = aml_alerts(transactions, others).select(F.explode(F.array_union(F.array("account"), F.col("counterparties"))).alias("counterparty")).distinct()
+    paid = transactions.select("transaction_id", "booked_at", "amount", F.col("from_account").alias("account"), F.col("to_account").alias("counterparty"))
+    paid_by = transactions.select("transaction_id", "booked_at", "amount", F.col("to_account").alias("account"), F.col("from_account").alias("counterparty"))
+    dealings = paid.unionByName(paid_by).where(F.col("account") != F.col("counterparty")).join(named, "counterparty", "left_semi")
+    windows = _bursts(dealings, "account", thresholds.network_hours)
+    distinct = F.size(F.array_distinct(F.col("_window.counterparty")))
+    first = _first_of_bursts(windows, "account", distinct >= thresholds.network_count)
+    return first.select(*_alert(
+        "network", F.col("account"), F.col("booked_at"), F.element_at(F.col("_window"), -1)["booked_at"],
+        distinct / thresholds.network_count, F.col("_window.transaction_id"), F.col("_window.counterparty"),
+    ))
+
+
 RULES = {
     "structuring": structuring, "fan_in": fan_in, "fan_out": fan_out, "cycle": cycles,
     "rapid_pass_through": rapid_pass_through, "high_risk_jurisdiction": high_risk_jurisdiction,
     "scatter_gather": scatter_gather, "sudden_change": sudden_change,
-    "amount_out_of_character": amount_out_of_character, "reciprocal_pair": reciprocal_pair,
+    "amount_out_of_character": amount_out_of_character, "reciprocal_pair": reciprocal_pair, "network": network,
 }
 
 # IBM AMLSim's data (tests/data/amlsim_20k): its steps are days without an order inside, its amounts small
 # (2.5-600), its accounts each pay one fixed amount, and its laundering moves small sums round cycles and pairs
 # of accounts over months. Studied on the sample (README, "Financial security"): what separates laundering there
-# is an amount out of an account's character, cycles of 2-3 accounts in day order over the whole period and
-# accounts that pay each other back; the bank's thresholds (10,000, hours) do not apply to it.
+# is an amount out of an account's character, accounts that pay each other back, and dealings with accounts those
+# two name; the bank's thresholds (10,000, hours) do not apply to it. Cycles of 2-3 accounts in day order over
+# the whole period (the cycle settings below) are there too, but its normal accounts close such rings as often:
+# with the cycle rule the profile flags 3,367 accounts at precision 0.440 (recall 0.821), without it 2,555 at
+# 0.559 (0.792) (bench/aml_detection.py), so it is left out.
 AMLSIM = Thresholds(
     cycle_same_time=True, cycle_max_length=3, cycle_hours=149 * 24, cycle_kept_share=0.0, cycle_max_share=float("inf"),
-    character_history_days=149, character_min_payments=1, reciprocal_hours=149 * 24,
-    rules=("cycle", "amount_out_of_character", "reciprocal_pair"),
+    character_history_days=149, character_min_payments=1, reciprocal_hours=149 * 24, network_hours=149 * 24,
+    rules=("amount_out_of_character", "reciprocal_pair", "network"),
 )
 
 
@@ -353,6 +384,9 @@ def history_days(rule: str, thresholds: Thresholds = DEFAULT) -> int:
         "reciprocal_pair": -(-thresholds.reciprocal_hours // 24),
         "scatter_gather": -(-thresholds.scatter_hours // 24),
     }
+    if rule == "network":  # its window, and the other rules' reach before it
+        others = [history_days(other, thresholds) for other in thresholds.rules if other != "network"]
+        return -(-thresholds.network_hours // 24) + max(others, default=0)
     return max(1, reach.get(rule, 1))
 
 
