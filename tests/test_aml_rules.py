@@ -127,17 +127,20 @@ def test_an_amount_out_of_an_accounts_character_fires_and_its_usual_amounts_do_n
     assert fired[0].score == pytest.approx(250 / 15 / 2, abs=1e-4)  # scores are kept to 4 decimals
 
 
-def test_an_account_dealing_with_four_accounts_the_other_rules_name_fires_and_three_or_a_late_fourth_do_not(spark):
-    thresholds = aml.Thresholds(rules=("reciprocal_pair", "network"), network_count=4, network_hours=30 * 24)
+def test_an_account_dealing_with_four_accounts_the_other_rules_name_or_paying_three_fires_and_near_misses_do_not(spark):
+    thresholds = aml.Thresholds(rules=("reciprocal_pair", "network"), network_count=4, network_paid_count=3, network_hours=30 * 24)
     pairs = [row for i in range(4) for row in (payment(10 * i, 0, f"m{i}", f"n{i}", 50), payment(10 * i + 1, 60, f"n{i}", f"m{i}", 50))]
-    hub = [payment(50, 60 * 24, "hub", "m0", 20), payment(51, 60 * 24 * 2, "hub", "m1", 20), payment(52, 60 * 24 * 3, "m2", "hub", 20), payment(53, 60 * 24 * 4, "m3", "hub", 20)]
-    near = [payment(60 + i, 60 * 24, "near", f"m{i}", 20) for i in range(3)] + [payment(63, 60 * 24, "near", "someone", 20)]
-    late = [payment(70 + i, 60 * 24, "late", f"n{i}", 20) for i in range(3)] + [payment(73, 60 * 24 * 40, "late", "n3", 20)]
-    fired = alerts(spark, "network", pairs + hub + near + late, thresholds)
-    assert [(alert.account, alert.transaction_ids, alert.counterparties) for alert in fired] == [
-        ("hub", ["t050", "t051", "t052", "t053"], ["m0", "m1", "m2", "m3"])
+    day = 60 * 24
+    hub = [payment(50, day, "hub", "m0", 20), payment(51, 2 * day, "hub", "m1", 20), payment(52, 3 * day, "m2", "hub", 20), payment(53, 4 * day, "m3", "hub", 20)]
+    sender = [payment(55 + i, day, "sender", f"n{i}", 20) for i in range(3)]
+    # Three named either way, two of them paid (and an unnamed one); three in 30 days, one paid, and a fourth too late.
+    near = [payment(60, day, "near", "m0", 20), payment(61, day, "near", "m1", 20), payment(62, day, "m2", "near", 20), payment(63, day, "near", "someone", 20)]
+    late = [payment(70, day, "late", "n0", 20), payment(71, day, "n1", "late", 20), payment(72, day, "n2", "late", 20), payment(73, 40 * day, "late", "n3", 20)]
+    fired = alerts(spark, "network", pairs + hub + sender + near + late, thresholds)
+    assert [(alert.account, alert.transaction_ids, alert.counterparties, alert.score) for alert in fired] == [
+        ("hub", ["t050", "t051", "t052", "t053"], ["m0", "m1", "m2", "m3"], 1.0),
+        ("sender", ["t055", "t056", "t057"], ["n0", "n1", "n2"], 1.0),
     ]
-    assert fired[0].score == 1.0
     # It adds to the other rules: with them in one table, the pairs' alerts are all there too.
     assert {alert.rule_id for alert in aml.aml_alerts(spark.createDataFrame(pairs + hub, SCHEMA), thresholds).collect()} == {"reciprocal_pair", "network"}
     assert aml.history_days("network", thresholds) == 30 + 1
