@@ -3,6 +3,7 @@ crashed engine is restarted by its script, so the next attempt (Airflow's retry)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -87,6 +88,12 @@ def test_an_engine_killed_in_the_middle_of_writes_is_restarted_and_leaves_every_
             time.sleep(1)
         assert "restarting" in (tmp_path / "spark-connect" / "server.log").read_text()
 
+        # The first session died with its engine; left unstopped it stays this process's default and active session
+        # (PySpark makes a new session the default only when none is set), so when this test runs before the run's
+        # shared session exists, Great Expectations (which finds its session by getOrCreate) fails later with
+        # CONNECT_URL_NOT_SET. Stopped, it clears both.
+        with contextlib.suppress(Exception):
+            session.stop()
         session = SparkSession.builder.remote(f"sc://127.0.0.1:{port}").create()
         try:
             after = {name: lake.latest_version(session, settings, *name.split(".")) for name in before}
