@@ -42,7 +42,8 @@ many people:
   replaces them.
 
 Which rules run is configuration too (``Thresholds.rules``). Each rule reaches back before an alert's window (``history_days``): a day for the burst and graph rules,
-the history window for ``sudden_change``; the caller gives each rule the payments that far back.
+the history window for ``sudden_change``, for ``network`` its window and the other rules' reach before it; the
+caller gives each rule the payments that far back.
 """
 
 from __future__ import annotations
