@@ -14,6 +14,9 @@ measures side by side in one run:
 4. the whole day's job (``jobs.social.job``, as the DAG runs it: bronze, gates, quarantine, silver MERGE,
    gold, audit, report).
 
+It also times scoring's stages (read; + typing and row rules; + the features UDF) into Spark's ``noop`` sink,
+so the differences say where the time goes.
+
 Target (issue #14): at least 10,000 posts per second for 3. Needs `make setup`.
 """
 
@@ -71,6 +74,24 @@ def one_core(texts: list[str]) -> tuple[float, float]:
     return vader_rate, len(texts) / (time.perf_counter() - started)
 
 
+def scoring_stages(spark, source, entry, lineage) -> list[tuple[str, float]]:
+    """Seconds to read, then to read and type and split, then also the features UDF, each run alone into
+    Spark's ``noop`` sink: the differences say where scoring's time goes. The first read also warms the JVM."""
+    from jobs.social.transforms import _features_udf, masked
+
+    delivered = pipeline.read_delivery(spark, entry).withColumns(lineage)
+    published = source.split(source.typed(delivered, entry.columns))[0]
+    features = _features_udf()(
+        "_longitude", "_latitude", "_place_name", "_place_type", "_place_longitude", "_place_latitude", masked(F.col("_text")), "_profile_location", "language"
+    )
+    timings = []
+    for name, frame in (("warm-up read", delivered), ("read", delivered), ("read+typed+split", published), ("read+typed+split+features", published.select(features))):
+        started = time.perf_counter()
+        frame.write.format("noop").mode("overwrite").save()
+        timings.append((name, time.perf_counter() - started))
+    return timings[1:]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=1_000_000)
@@ -98,8 +119,9 @@ def main() -> None:
             spark = build_session(settings, "citylake-bench-social")
             key = pseudonyms.checked_key(spark, settings, "bench")
             source = social_job.SOURCE
-            started = time.perf_counter()
             lineage = {"_source_file": F.lit(entry.file_name), "_batch_id": F.lit("bench"), "_ingested_at": F.current_timestamp(), "_logical_date": F.lit(DAY)}
+            stages = scoring_stages(spark, source, entry, lineage)
+            started = time.perf_counter()
             published, _ = source.split(source.typed(pipeline.read_delivery(spark, entry).withColumns(lineage), entry.columns))
             scored = pseudonyms.pseudonymise(source.to_silver(published), source.silver, key)
             scored.write.format("delta").mode("overwrite").save(str(scratch / "scored"))
@@ -118,6 +140,7 @@ def main() -> None:
     print(f"{'post features alone (borough, themes, city sentiment), one core':<62}{features_rate:>12,.0f}")
     print(f"{'scoring in Spark, end to end (parse, mask, features, write), local[2]':<62}{args.posts / scoring:>12,.0f}   ({scoring:.0f} s)")
     print(f"{'the whole day job (bronze, gates, silver, gold, audit, report)':<62}{args.posts / whole_job:>12,.0f}   ({whole_job:.0f} s)")
+    print("  scoring's stages, each run from the file up to it (nothing written): " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in stages))
     timings: dict[str, float] = {}
     for name, seconds in phases.TIMINGS:
         timings[name] = timings.get(name, 0.0) + seconds
