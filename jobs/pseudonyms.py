@@ -5,7 +5,7 @@ HMAC cannot be recomputed without the key, yet the same identifier always gives 
 every domain, so tables still join on it.
 
 The key never enters the Spark plan: Spark 4.2 has no built-in ``hmac``, and a key passed with ``lit()``
-would be printed in plans, the UI and event logs. Python's ``hmac`` runs in a vectorised (iterator
+would be printed in plans, the UI and event logs. Python's ``hmac`` runs in a vectorised (scalar
 pandas) UDF instead. Jobs are Spark Connect clients (no broadcast variables), so the keys travel inside
 the UDF's pickled closure: Spark shows a UDF by its name in plans, the UI and event logs, never its
 closure (a test holds the extended plan free of the key); the bytes cross the client's gRPC link to
@@ -34,7 +34,6 @@ import hashlib
 import hmac
 import logging
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -151,15 +150,18 @@ def _layered(materials: tuple[bytes, ...]):
 
 
 def _hmac_udf(materials):
-    """An iterator pandas UDF applying the keys in order (``materials``: the layered keys, oldest first)."""
+    """A scalar pandas UDF applying the keys in order (``materials``: the layered keys, oldest first).
+
+    Scalar, not an iterator UDF: Spark evaluates every scalar pandas UDF of one projection in one Python
+    pass, but each iterator UDF in a pass of its own (one per pseudonymised column, each queuing the
+    whole row); nothing here needs building once per task."""
     from pyspark.sql.functions import pandas_udf
 
     hmacs = _layered(materials)
 
     @pandas_udf("string")
-    def hmac_sha256(batches: Iterator[pd.Series]) -> Iterator[pd.Series]:
-        for values in batches:
-            yield pd.Series(hmacs(list(values)), index=values.index, dtype=object)
+    def hmac_sha256(values: pd.Series) -> pd.Series:
+        return pd.Series(hmacs(list(values)), index=values.index, dtype=object)
 
     return hmac_sha256
 
@@ -171,9 +173,8 @@ def _hmac_each_udf(materials):
     hmacs = _layered(materials)
 
     @pandas_udf("array<string>")
-    def hmac_sha256_each(batches: Iterator[pd.Series]) -> Iterator[pd.Series]:
-        for lists in batches:
-            yield pd.Series([None if values is None else hmacs(list(values)) for values in lists], index=lists.index, dtype=object)
+    def hmac_sha256_each(lists: pd.Series) -> pd.Series:
+        return pd.Series([None if values is None else hmacs(list(values)) for values in lists], index=lists.index, dtype=object)
 
     return hmac_sha256_each
 
