@@ -6,7 +6,7 @@ Two measurements, each side timed REPEATS times, interleaved, medians reported (
 machine varies by a second or more):
 
 1. identifiers alone: N identifiers pseudonymised by ``jobs.pseudonyms`` (keyed HMAC, Python's ``hmac`` in
-   an iterator pandas UDF, keys in the UDF's closure) against Spark's built-in, unkeyed ``sha2(_, 256)``, both
+   a scalar pandas UDF, keys in the UDF's closure) against Spark's built-in, unkeyed ``sha2(_, 256)``, both
    written to Spark's ``noop`` sink so only the computation is timed;
 2. the silver step: a 311-shaped silver batch (the columns of silver.service_requests, as
    bench/validation_cost.py generates them) plus one identifier column, published through the pipeline's
