@@ -238,15 +238,25 @@ def post_features(
     by_point = boroughs_of_points(longitude.astype(float), latitude.astype(float))
     small_place = place_type.isin(["poi", "neighborhood"])
     by_box = boroughs_of_points(place_longitude.where(small_place).astype(float), place_latitude.where(small_place).astype(float))
+    # Place names and profile locations repeat (an author's every post carries the profile): each is looked up
+    # once per chunk. The dictionary lives as long as the chunk, so no location outlives the task that read it.
+    boroughs_of_places: dict[str | None, str | None] = {}
+
+    def borough_of(place: str | None) -> str | None:
+        if place not in boroughs_of_places:
+            boroughs_of_places[place] = borough_of_place(place)
+        return boroughs_of_places[place]
+
     rows = []
-    for index in range(len(text)):
-        post_text, post_language = text.iat[index], language.iat[index]
+    # Plain lists: pandas' per-row access (``.iat``) cost more than some of the features.
+    columns = zip(text.tolist(), language.tolist(), place_name.tolist(), profile_location.tolist())
+    for index, (post_text, post_language, place, profile) in enumerate(columns):
         named_in_text = borough_of_place(post_text, free_text=True)
         found = (
             lambda: by_point[index],
-            lambda: borough_of_place(place_name.iat[index]) or by_box[index],
+            lambda: borough_of(place) or by_box[index],
             lambda: named_in_text,
-            lambda: borough_of_place(profile_location.iat[index]),
+            lambda: borough_of(profile),
         )
         borough, source = next(
             ((borough, source) for where, source in zip(found, LOCATION_SOURCES) if (borough := where())), (UNKNOWN_BOROUGH, "none")
