@@ -74,16 +74,13 @@ def one_core(texts: list[str]) -> tuple[float, float]:
     return vader_rate, len(texts) / (time.perf_counter() - started)
 
 
-def scoring_stages(spark, source, entry, lineage) -> list[tuple[str, float]]:
+def scoring_stages(source, entry, delivered) -> list[tuple[str, float]]:
     """Seconds to read, then to read and type and split, then also the features UDF, each run alone into
     Spark's ``noop`` sink: the differences say where scoring's time goes. The first read also warms the JVM."""
-    from jobs.social.transforms import _features_udf, masked
+    from jobs.social.transforms import features_of, masked
 
-    delivered = pipeline.read_delivery(spark, entry).withColumns(lineage)
     published = source.split(source.typed(delivered, entry.columns))[0]
-    features = _features_udf()(
-        "_longitude", "_latitude", "_place_name", "_place_type", "_place_longitude", "_place_latitude", masked(F.col("_text")), "_profile_location", "language"
-    )
+    features = features_of(masked(F.col("_text")))
     timings = []
     for name, frame in (("warm-up read", delivered), ("read", delivered), ("read+typed+split", published), ("read+typed+split+features", published.select(features))):
         started = time.perf_counter()
@@ -120,9 +117,10 @@ def main() -> None:
             key = pseudonyms.checked_key(spark, settings, "bench")
             source = social_job.SOURCE
             lineage = {"_source_file": F.lit(entry.file_name), "_batch_id": F.lit("bench"), "_ingested_at": F.current_timestamp(), "_logical_date": F.lit(DAY)}
-            stages = scoring_stages(spark, source, entry, lineage)
+            delivered = pipeline.read_delivery(spark, entry).withColumns(lineage)
+            stages = scoring_stages(source, entry, delivered)
             started = time.perf_counter()
-            published, _ = source.split(source.typed(pipeline.read_delivery(spark, entry).withColumns(lineage), entry.columns))
+            published, _ = source.split(source.typed(delivered, entry.columns))
             scored = pseudonyms.pseudonymise(source.to_silver(published), source.silver, key)
             scored.write.format("delta").mode("overwrite").save(str(scratch / "scored"))
             scoring = time.perf_counter() - started

@@ -30,6 +30,7 @@ figure minus the published boroughs would give the suppressed cell away.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from datetime import date
@@ -240,12 +241,7 @@ def post_features(
     by_box = boroughs_of_points(place_longitude.where(small_place).astype(float), place_latitude.where(small_place).astype(float))
     # Place names and profile locations repeat (an author's every post carries the profile): each is looked up
     # once per chunk. The dictionary lives as long as the chunk, so no location outlives the task that read it.
-    boroughs_of_places: dict[str | None, str | None] = {}
-
-    def borough_of(place: str | None) -> str | None:
-        if place not in boroughs_of_places:
-            boroughs_of_places[place] = borough_of_place(place)
-        return boroughs_of_places[place]
+    borough_of = functools.cache(borough_of_place)
 
     rows = []
     # Plain lists: pandas' per-row access (``.iat``) cost more than some of the features.
@@ -282,14 +278,19 @@ def _features_udf():
     return features
 
 
+def features_of(text: Column) -> Column:
+    """The features struct (``FEATURES``) of a typed post whose masked text is ``text``."""
+    return _features_udf()(
+        "_longitude", "_latitude", "_place_name", "_place_type", "_place_longitude", "_place_latitude", text, "_profile_location", "language"
+    )
+
+
 def social_posts(published: DataFrame) -> DataFrame:
     """Silver rows: masked text, borough, themes, sentiment and the repost / near-duplicate / bot flags."""
     from jobs.social import sentiment, topics
 
     text = masked(F.col("_text"))
-    features = _features_udf()(
-        "_longitude", "_latitude", "_place_name", "_place_type", "_place_longitude", "_place_latitude", text, "_profile_location", "language"
-    )
+    features = features_of(text)
     posts = published.select("*", text.alias("_masked"), features.alias("_features"))
     # Near duplicates: the text without links, tags, handles, punctuation and case, per delivery.
     skeleton = F.trim(F.regexp_replace(F.lower(F.regexp_replace(F.col("_masked"), r"https?://\S+|#[^#\s]+#?|@user|\[(email|phone)\]", " ")), r"[^\p{L}\p{N}]+", " "))
