@@ -118,6 +118,20 @@ def test_sentiment_reads_complaints_as_complaints(scorer, text, language, expect
     assert classify(scorer.score(text, language), language) == expected
 
 
+def test_vader_without_its_emoji_pass_scores_as_the_stock_analyser():
+    """The analyser skips VADER's emoji pass only where a text holds no emoji: same scores, either way."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from jobs.social.sentiment import _vader
+
+    texts = [html.unescape(record["text"]).lower() for record, _ in social.labelled_posts(9, 600, shape="twarc2")]
+    texts += ["  the A train is late again 😡 ", "love this park 😍😍", "great 👍🏽 service", "kind of slow", "not bad at all!!", "", " "]
+    stock, fast = SentimentIntensityAnalyzer(), _vader()
+    assert any(not fast.emoji_characters.isdisjoint(text) for text in texts)
+    for text in texts:
+        assert fast.polarity_scores(text) == stock.polarity_scores(text), text
+
+
 def test_sentiment_caps_long_texts_and_scores_nothing_for_no_text(scorer):
     assert scorer.score("", "en") is None
     assert -1 <= scorer.score("delay " * 50_000, "en") <= 1
