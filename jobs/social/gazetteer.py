@@ -110,14 +110,11 @@ def _is_city_wide(part: str) -> bool:
     return all(word in _CITY_WIDE_WORDS or _ZIP.match(word) for word in part.split())
 
 
-def borough_of_place(text: str | None, free_text: bool = False) -> str | None:
-    """The borough ``text`` names, or None (nothing known, only the city, or another state's place).
+def borough_of_place(text: str | None) -> str | None:
+    """The borough a place string names, or None (nothing known, only the city, or another state's place).
 
-    ``free_text``: a post's text, not a place string: its last comma-separated part ("..., ok") is words,
-    not a state, so no other-state check.
-
-    The longest gazetteer name found wins ("Manhattan Beach" is Brooklyn), the leftmost among names of
-    equal length; Latin names match whole words only ("Bk" in "Bkln" is not "bk").
+    The parts that name only the city, state or ZIP code are set aside ("Brooklyn, NY 11211" is
+    Brooklyn); a last part naming another US state means another place of the name ("Astoria, OR").
     """
     if not text:
         return None
@@ -128,11 +125,20 @@ def borough_of_place(text: str | None, free_text: bool = False) -> str | None:
     if not parts:
         return None
     last = " ".join(word for word in parts[-1].split() if not _ZIP.match(word))
-    if len(parts) > 1 and last in _OTHER_STATES and not free_text:
+    if len(parts) > 1 and last in _OTHER_STATES:
         return None
-    place = " ".join(parts)
+    return borough_named_in(" ".join(parts))
+
+
+def borough_named_in(normalised: str, words: list[tuple[int, str]] | None = None) -> str | None:
+    """The borough of the longest gazetteer name in ``normalise``d text (``words``: its ``words_of``, if known).
+
+    For a post's text as it is: no part of it is a state ("..., ok" is a word), and a ZIP code or the
+    city's name is no gazetteer name. The longest name found wins ("Manhattan Beach" is Brooklyn), the
+    leftmost among names of equal length; Latin names match whole words only ("Bk" in "Bkln" is not "bk").
+    """
     names, by_key = _names()
-    found = names.find(place)
+    found = names.find(normalised, words)
     if not found:
         return None
     longest = min(found, key=lambda match: (-len(match.term), match.start))

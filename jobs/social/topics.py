@@ -57,10 +57,12 @@ def taxonomy() -> Taxonomy:
 
 def topics_of(text: str | None) -> tuple[list[str], list[tuple[str, str]]]:
     """``(themes, (theme, keyword) pairs found)`` of a post's text, keywords in text order; ``([], [])`` for none."""
-    if not text:
-        return [], []
+    return topics_in(normalise(text)) if text else ([], [])
+
+
+def topics_in(normalised: str, words: list[tuple[int, str]] | None = None) -> tuple[list[str], list[tuple[str, str]]]:
+    """``topics_of`` a text already ``normalise``d (``words``: its ``words_of``, if known), searched once for several lists."""
     known = taxonomy()
-    matches = known.terms.find(normalise(text))
-    found = [known.by_key[match.term] for match in matches]
+    found = [known.by_key[match.term] for match in known.terms.find(normalised, words)]
     themes = {theme for theme, _ in found}
     return [theme for theme in THEMES if theme in themes], list(dict.fromkeys(found))

@@ -232,9 +232,10 @@ def post_features(
     a neighbourhood's or point of interest's box centre, a place named in the text, the profile location.
     """
     from jobs.borough_boundaries import boroughs_of_points
-    from jobs.social.gazetteer import borough_of_place
+    from jobs.social.gazetteer import borough_named_in, borough_of_place, normalise
     from jobs.social.sentiment import classify
-    from jobs.social.topics import topics_of
+    from jobs.social.terms import words_of
+    from jobs.social.topics import topics_in
 
     by_point = boroughs_of_points(longitude.astype(float), latitude.astype(float))
     small_place = place_type.isin(["poi", "neighborhood"])
@@ -247,7 +248,10 @@ def post_features(
     # Plain lists: pandas' per-row access (``.iat``) cost more than some of the features.
     columns = zip(text.tolist(), language.tolist(), place_name.tolist(), profile_location.tolist())
     for index, (post_text, post_language, place, profile) in enumerate(columns):
-        named_in_text = borough_of_place(post_text, free_text=True)
+        # The gazetteer and the taxonomy search the same normalised words: split once.
+        normalised = normalise(post_text or "")
+        words = words_of(normalised)
+        named_in_text = borough_named_in(normalised, words)
         found = (
             lambda: by_point[index],
             lambda: borough_of(place) or by_box[index],
@@ -257,7 +261,7 @@ def post_features(
         borough, source = next(
             ((borough, source) for where, source in zip(found, LOCATION_SOURCES) if (borough := where())), (UNKNOWN_BOROUGH, "none")
         )
-        themes, keywords = topics_of(post_text)
+        themes, keywords = topics_in(normalised, words)
         score = scorer.score(post_text, post_language)
         keywords_found = [{"theme": theme, "keyword": keyword} for theme, keyword in keywords]
         rows.append((borough, source, themes, keywords_found, score, classify(score, post_language), named_in_text))
