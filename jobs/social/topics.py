@@ -61,7 +61,7 @@ def topics_of(text: str | None) -> tuple[list[str], list[tuple[str, str]]]:
 
 
 def topics_in(normalised: str, words: list[tuple[int, str]] | None = None) -> tuple[list[str], list[tuple[str, str]]]:
-    """``topics_of`` a text already ``normalise``d (``words``: its ``words_of``, if known), searched once for several lists."""
+    """``topics_of`` a text already ``normalise``d; ``words``: its ``words_of``, if known (one split serves the gazetteer too)."""
     known = taxonomy()
     found = [known.by_key[match.term] for match in known.terms.find(normalised, words)]
     themes = {theme for theme, _ in found}
