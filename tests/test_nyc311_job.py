@@ -188,6 +188,20 @@ def test_a_run_that_fails_half_way_leaves_nothing_cached_on_the_shared_engine(sp
         land_and_run(spark, lake, "2022-05-01", [SAMPLE_311])
     # The typed, silver and quarantined batches it persisted are all released, so the next run starts clean.
     assert engine_cached_datasets() == cached_before
+    assert not [view.name for view in spark.catalog.listTables() if view.isTemporary and view.name.startswith("citylake_batch_")]
+
+
+def test_a_persisted_batch_is_read_through_its_view_from_the_cache_and_released_with_the_view(spark):
+    frame = spark.range(1000).withColumn("twice", F.col("id") * 2)
+    batch = pipeline.persisted(frame, StorageLevel.MEMORY_AND_DISK_DESER)
+    (view,) = [table.name for table in spark.catalog.listTables() if table.isTemporary and table.name.startswith("citylake_batch_")]
+    # Queries on the batch name the view, and the engine answers them from the cached copy of the plan.
+    assert batch.is_cached and frame.is_cached
+    assert "InMemoryRelation" in batch.where("twice > 10")._explain_string(extended=False)
+    assert batch.agg(F.sum("twice")).first()[0] == 999 * 1000
+    pipeline.release(batch)
+    assert frame.storageLevel == StorageLevel.NONE
+    assert view not in [table.name for table in spark.catalog.listTables()]
 
 
 def test_a_header_without_required_columns_fails_naming_file_and_columns(spark, lake, tmp_path):
