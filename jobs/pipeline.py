@@ -173,10 +173,11 @@ def persisted(frame: DataFrame, storage: StorageLevel) -> DataFrame:
     """``frame`` cached on the engine, read back through a temporary view of the run's session.
 
     Why the view: over Spark Connect every query sends its DataFrame's whole plan, and the engine analyses
-    it again before it finds the cached copy. A typed batch's plan is large (0.5-1.1 MB as text for a 311
-    file: every column's CASE chain), so each of a gate's dozen queries paid for it; a view names the
-    plan the engine analysed once. Side by side on one warm engine, 9 queries on a persisted 311 batch:
-    1.21 s sent whole, 0.59 s through the view. Released by :func:`release` (the view too).
+    it again before it finds the cached copy. A typed batch's plan is large (0.5 MB as text for a city
+    source's file, 1.1 MB its silver batch: every column's CASE chain), so each of a gate's dozen queries
+    paid for it; a view names the plan the engine analysed once. Side by side on one warm engine, 9 queries
+    on that persisted batch: 1.21 s sent whole, 0.59 s through the view. Released by :func:`release`
+    (the view too).
     """
     frame = frame.persist(storage)
     view = f"citylake_batch_{uuid.uuid4().hex}"
