@@ -213,8 +213,9 @@ def _create_backfill_when_free(api: AirflowApi, dag_id: str, from_date: str, to_
     Airflow commits a backfill before it creates its runs; when the metadata DB's lock stops the runs (HTTP
     503), its cleanup of the backfill is best-effort, and a backfill without runs would block the DAG's next
     one until the scheduler marks it complete, two minutes later. So after a 503, a running backfill of this
-    very range that has no runs is ours: it is cancelled and the creation asked again. Any other running
-    backfill (an operator's) is waited for.
+    very range that has no runs is ours: it is cancelled and the creation asked again. A 500 "Database error"
+    is the same lock met elsewhere in the request (seen in CI: writing the request's audit log row), and is
+    dealt with the same way. Any other running backfill (an operator's) is waited for.
     """
     said, interrupted = None, False
     while True:
@@ -223,7 +224,7 @@ def _create_backfill_when_free(api: AirflowApi, dag_id: str, from_date: str, to_
         except AirflowApiError as error:
             if time.monotonic() > deadline:
                 raise
-            if "HTTP 503" in str(error):
+            if "HTTP 503" in str(error) or ("HTTP 500" in str(error) and '"Database error"' in str(error)):
                 interrupted = True
                 _cancel_backfills_left_without_runs(api, dag_id, from_date, to_date)
                 time.sleep(random.uniform(1.0, 3.0))  # jittered, as _request's own retries

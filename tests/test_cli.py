@@ -115,6 +115,7 @@ class _InterruptedCreation(_JsonApi):
     503, and the best-effort cleanup failed; the retry would meet the orphan (409) for two minutes."""
 
     creations, cancelled = [], []
+    first_answer = (503, {"detail": "database is locked"})
 
     def do_GET(self):
         if self.path == "/auth/token":
@@ -140,13 +141,21 @@ class _InterruptedCreation(_JsonApi):
     def do_POST(self):
         self.creations.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
         if len(self.creations) == 1:
-            return self._answer(503, {"detail": "database is locked"})
+            return self._answer(*self.first_answer)
         if 6 not in self.cancelled:
             return self._answer(409, {"detail": "There is already a running backfill for dag taxi_daily"})
         return self._answer(200, {"id": 7})
 
 
-def test_a_backfill_left_without_runs_by_an_interrupted_creation_is_cancelled_not_waited_for(monkeypatch, capsys):
+@pytest.mark.parametrize(
+    "first_answer",
+    [(503, {"detail": "database is locked"}), (500, {"detail": {"reason": "Database error", "statement": "hidden", "orig_error": "hidden"}})],
+    ids=["503", "500-database-error"],
+)
+def test_a_backfill_left_without_runs_by_an_interrupted_creation_is_cancelled_not_waited_for(monkeypatch, capsys, first_answer):
+    monkeypatch.setattr(_InterruptedCreation, "creations", [])
+    monkeypatch.setattr(_InterruptedCreation, "cancelled", [])
+    monkeypatch.setattr(_InterruptedCreation, "first_answer", first_answer)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _InterruptedCreation)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setattr(cli.time, "sleep", lambda seconds: None)
