@@ -39,7 +39,18 @@ USAGE_ERROR = 2  # argparse's status for a bad command line; ours for any error 
 
 
 class AirflowApiError(RuntimeError):
-    """The Airflow API answered with an error (the message holds its status and detail)."""
+    """The Airflow API answered with an error (the message holds its status and detail); ``locked`` when the
+    answer was the metadata DB's lock (:func:`metadata_db_locked`)."""
+
+    def __init__(self, message: str, locked: bool = False):
+        super().__init__(message)
+        self.locked = locked
+
+
+def metadata_db_locked(status: int, detail: str) -> bool:
+    """Whether an error answer is the metadata DB's lock (SQLite, the embedded installation's, locks while the
+    scheduler writes): a 503 on the routes that catch it, a 500 "Database error" (cause hidden) elsewhere."""
+    return status == 503 or (status == 500 and '"Database error"' in detail)
 
 
 class AirflowUnreachableError(AirflowApiError):
@@ -78,7 +89,7 @@ class AirflowApi:
                     # Jittered: several clients that collided must not retry in step and collide again.
                     time.sleep(min(random.uniform(1.0, 3.0) * attempt, 15.0))
                     continue
-                raise AirflowApiError(f"Airflow API {method} {path}: HTTP {error.code}: {detail}") from error
+                raise AirflowApiError(f"Airflow API {method} {path}: HTTP {error.code}: {detail}", metadata_db_locked(error.code, detail)) from error
             except urllib.error.URLError as error:
                 raise AirflowUnreachableError(
                     f"cannot reach Airflow's API at {self.base_url} ({error.reason}): start Airflow with "
@@ -88,9 +99,7 @@ class AirflowApi:
 
     @staticmethod
     def _busy(method: str, status: int, detail: str) -> bool:
-        if status == 503:
-            return True
-        return status == 500 and method in ("GET", "PATCH") and '"Database error"' in detail
+        return metadata_db_locked(status, detail) and (status == 503 or method in ("GET", "PATCH"))
 
     def login(self) -> None:
         # The embedded installation runs with simple_auth_manager_all_admins: a token needs no password.
@@ -224,7 +233,7 @@ def _create_backfill_when_free(api: AirflowApi, dag_id: str, from_date: str, to_
         except AirflowApiError as error:
             if time.monotonic() > deadline:
                 raise
-            if "HTTP 503" in str(error) or ("HTTP 500" in str(error) and '"Database error"' in str(error)):
+            if error.locked:
                 interrupted = True
                 _cancel_backfills_left_without_runs(api, dag_id, from_date, to_date)
                 time.sleep(random.uniform(1.0, 3.0))  # jittered, as _request's own retries
