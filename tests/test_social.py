@@ -378,6 +378,49 @@ def test_a_line_of_two_objects_is_quarantined_whole_not_half_read(spark, tmp_pat
     assert rows[1]["_corrupt_record"] == post % 2 + post % 3
 
 
+def test_nested_fields_of_either_shape_are_read_as_delivered_and_odd_ones_read_as_text_or_null(spark, tmp_path):
+    """Typing parses each nested object once: a number keeps its JSON text, a field of an unexpected type
+    is read as text, an object that is not one reads as NULL, and neither nulls its neighbours."""
+    import json
+
+    from jobs import pipeline
+    from jobs.landing import land_file, manifest_entries
+    from jobs.social import transforms
+    from tests.conftest import make_settings
+
+    twarc2 = {"text": "x", "created_at": "2024-03-02T15:00:00.000Z", "lang": "en", "author_id": "9"}
+    weibo = {"text": "垃圾", "created_at": "Sat Mar 02 10:15:00 +0800 2024"}
+    posts = [
+        {**twarc2, "id": "1", "author": {"username": "bob", "location": "Queens, NY", "public_metrics": {"tweet_count": 12}},
+         "geo": {"coordinates": {"type": "Point", "coordinates": [-73.9, 40.7]}, "full_name": "Queens, NY", "geo": {"bbox": [-74.0, 40.6, -73.8, 40.8]}},
+         "public_metrics": {"retweet_count": 3, "like_count": "7"}},
+        {**twarc2, "id": "2", "author": "not an object", "geo": {"full_name": 5, "geo": {"bbox": ["west", 1]}}, "public_metrics": "7"},
+        {**twarc2, "id": "3", "author": {"username": ["a"], "public_metrics": 5}, "public_metrics": {"retweet_count": 1.5, "like_count": 2}},
+        {**weibo, "mid": "44", "user": {"id": 12345678901234567890, "screen_name": "w", "statuses_count": 3},
+         "geo": {"type": "Point", "coordinates": [40.76, -73.83]}, "retweeted_status": {"idstr": "55", "user": {"id": 1}}},
+        {**weibo, "mid": "45", "user": {"idstr": "77", "id": 77}, "geo": None, "retweeted_status": {"mid": 56}},
+    ]
+    settings = make_settings(tmp_path)
+    inbox = tmp_path / "inbox" / "social_posts" / DAY.isoformat()
+    inbox.mkdir(parents=True)
+    (inbox / "posts.jsonl").write_text("".join(json.dumps(post, ensure_ascii=False) + "\n" for post in posts), encoding="utf-8")
+    land_file(settings, "social_posts", DAY.isoformat(), inbox / "posts.jsonl", columns.REQUIRED_COLUMNS)
+    (entry,) = manifest_entries(settings, "social_posts", DAY.isoformat())
+    bronze = pipeline.read_delivery(spark, entry).selectExpr(
+        "*", "'posts.jsonl' AS _source_file", "'batch' AS _batch_id", "TIMESTAMP'2024-03-03 06:00:00' AS _ingested_at", "DATE'2024-03-02' AS _logical_date"
+    )
+    read = [
+        "post_id", "author_id", "author_handle", "_profile_location", "_author_posts", "_longitude", "_latitude",
+        "_place_name", "_place_longitude", "reposted_post_id", "repost_count", "like_count",
+    ]
+    got = {row.post_id: row.asDict() for row in transforms.typed_posts(bronze, entry.columns).select(*read).collect()}
+    assert got["1"] == dict(zip(read, ["1", "9", "bob", "Queens, NY", 12, -73.9, 40.7, "Queens, NY", -73.9, None, 3, 7]))
+    assert got["2"] == dict(zip(read, ["2", "9", None, None, None, None, None, "5", None, None, None, None]))
+    assert got["3"] == dict(zip(read, ["3", "9", '["a"]', None, None, None, None, None, None, None, None, 2]))
+    assert got["44"] == dict(zip(read, ["44", "12345678901234567890", "w", None, 3, -73.83, 40.76, None, None, "55", None, None]))
+    assert got["45"] == dict(zip(read, ["45", "77", None, None, None, None, None, None, None, "56", None, None]))
+
+
 def test_a_later_collection_of_a_post_wins_whatever_order_the_days_run_in(spark, tmp_path):
     """A re-collection (new counts) delivered with a later day, run before the original day's rerun: silver keeps it."""
     from jobs.social import job

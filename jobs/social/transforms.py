@@ -90,6 +90,19 @@ def _json(column: Column, path: str) -> Column:
     return F.get_json_object(column, path)
 
 
+# The fields typing reads from a post's nested objects, each object parsed once per line: a
+# ``get_json_object`` per field would make its own parser and decoder over the same text. Every leaf is
+# a string (a number keeps its JSON text, as ``get_json_object`` gives it), so a field of an unexpected
+# type reads as text rather than nulling its object. ``coordinates``: an object on X, an array on Weibo.
+USER_FIELDS = (
+    "struct<id:string,idstr:string,username:string,screen_name:string,location:string,created_at:string,"
+    "statuses_count:string,public_metrics:struct<tweet_count:string>>"
+)
+GEO_FIELDS = "struct<coordinates:string,full_name:string,place_type:string,geo:struct<bbox:string>>"
+METRICS_FIELDS = "struct<retweet_count:string,like_count:string>"
+REPOSTED_STATUS_FIELDS = "struct<mid:string,idstr:string>"
+
+
 def html_unescaped(text: Column) -> Column:
     """X's API escapes &, < and > in a post's text; ``&amp;`` last, so "&amp;lt;" stays "&lt;"."""
     return F.replace(F.replace(F.replace(text, F.lit("&lt;"), F.lit("<")), F.lit("&gt;"), F.lit(">")), F.lit("&amp;"), F.lit("&"))
@@ -114,12 +127,12 @@ def typed_posts(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] | No
     shape = F.when(F.col("_corrupt_record").isNotNull(), F.lit(None)).when(is_twarc2 & ~is_weibo, F.lit("twarc2")).when(is_weibo & ~is_twarc2, F.lit("weibo"))
     twarc2 = F.col("_shape") == "twarc2"
 
-    user = F.when(twarc2, field("author")).otherwise(field("user"))
+    user, geo, metrics, reposted_status = F.col("_user"), F.col("_geo"), F.col("_metrics"), F.col("_reposted_status")
     references = F.from_json(field("referenced_tweets"), "array<struct<type:string,id:string>>")
     # F.get: NULL past the end of an array (indexing with [] fails under ANSI mode).
     retweeted = F.get(F.filter(references, lambda reference: reference["type"] == "retweeted"), 0)["id"]
     replied_or_quoted = F.get(F.filter(references, lambda reference: reference["type"].isin("replied_to", "quoted")), 0)["type"]
-    weibo_reposted = F.coalesce(_json(field("retweeted_status"), "$.mid"), _json(field("retweeted_status"), "$.idstr"))
+    weibo_reposted = F.coalesce(reposted_status["mid"], reposted_status["idstr"])
     reposted = F.when(twarc2, retweeted).otherwise(weibo_reposted)
     lang = F.lower(field("lang"))
     text = F.when(twarc2, html_unescaped(field("text"))).otherwise(field("text"))
@@ -127,18 +140,26 @@ def typed_posts(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] | No
     created_at = F.when(twarc2, F.try_to_timestamp(created_text, F.lit(TWARC2_TIMESTAMP))).otherwise(
         F.try_to_timestamp(F.substring(created_text, 5, 64), F.lit(WEIBO_TIMESTAMP))
     )
-    author_created_text = _json(user, "$.created_at")
+    author_created_text = user["created_at"]
     author_created = F.when(twarc2, F.try_to_timestamp(author_created_text, F.lit(TWARC2_TIMESTAMP))).otherwise(
         F.try_to_timestamp(F.substring(author_created_text, 5, 64), F.lit(WEIBO_TIMESTAMP))
     )
-    geo = field("geo")
     # GeoJSON order on X ([longitude, latitude]); Weibo puts latitude first.
-    longitude = F.when(twarc2, _json(geo, "$.coordinates.coordinates[0]")).otherwise(_json(geo, "$.coordinates[1]"))
-    latitude = F.when(twarc2, _json(geo, "$.coordinates.coordinates[1]")).otherwise(_json(geo, "$.coordinates[0]"))
-    bbox = F.from_json(_json(geo, "$.geo.bbox"), "array<double>")
+    coordinates = geo["coordinates"]
+    longitude = F.when(twarc2, _json(coordinates, "$.coordinates[0]")).otherwise(_json(coordinates, "$[1]"))
+    latitude = F.when(twarc2, _json(coordinates, "$.coordinates[1]")).otherwise(_json(coordinates, "$[0]"))
+    bbox = F.from_json(geo["geo"]["bbox"], "array<double>")
     metadata_columns = ["_corrupt_record", "_ingested_at", *row_rules.LINEAGE]  # not "__twarc": a delivered field
     return (
         bronze_batch.withColumn("_shape", shape)
+        .withColumns(
+            {
+                "_user": F.from_json(F.when(twarc2, field("author")).otherwise(field("user")), USER_FIELDS),
+                "_geo": F.from_json(field("geo"), GEO_FIELDS),
+                "_metrics": F.from_json(field("public_metrics"), METRICS_FIELDS),
+                "_reposted_status": F.from_json(field("retweeted_status"), REPOSTED_STATUS_FIELDS),
+            }
+        )
         .select(
             *metadata_columns,
             "_shape",
@@ -149,15 +170,15 @@ def typed_posts(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] | No
             created_at.alias("created_at"),
             F.when(twarc2, lang).otherwise(F.lit("zh")).alias("_lang"),
             text.alias("_text"),
-            F.when(twarc2, field("author_id")).otherwise(F.coalesce(_json(user, "$.idstr"), _json(user, "$.id"))).alias("author_id"),
-            F.when(twarc2, _json(user, "$.username")).otherwise(_json(user, "$.screen_name")).alias("author_handle"),
-            _json(user, "$.location").alias("_profile_location"),
-            F.when(twarc2, _json(user, "$.public_metrics.tweet_count")).otherwise(_json(user, "$.statuses_count")).try_cast("bigint").alias("_author_posts"),
+            F.when(twarc2, field("author_id")).otherwise(F.coalesce(user["idstr"], user["id"])).alias("author_id"),
+            F.when(twarc2, user["username"]).otherwise(user["screen_name"]).alias("author_handle"),
+            user["location"].alias("_profile_location"),
+            F.when(twarc2, user["public_metrics"]["tweet_count"]).otherwise(user["statuses_count"]).try_cast("bigint").alias("_author_posts"),
             author_created.alias("_author_created_at"),
             number(longitude).alias("_longitude"),
             number(latitude).alias("_latitude"),
-            F.when(twarc2, _json(geo, "$.full_name")).alias("_place_name"),
-            F.when(twarc2, _json(geo, "$.place_type")).alias("_place_type"),
+            F.when(twarc2, geo["full_name"]).alias("_place_name"),
+            F.when(twarc2, geo["place_type"]).alias("_place_type"),
             F.when(twarc2, (F.get(bbox, 0) + F.get(bbox, 2)) / 2).alias("_place_longitude"),
             F.when(twarc2, (F.get(bbox, 1) + F.get(bbox, 3)) / 2).alias("_place_latitude"),
             reposted.alias("reposted_post_id"),
@@ -166,10 +187,10 @@ def typed_posts(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] | No
             .when(twarc2 & (replied_or_quoted == "quoted"), F.lit("quote"))
             .otherwise(F.lit("original"))
             .alias("post_kind"),
-            F.when(twarc2, _json(field("public_metrics"), "$.retweet_count")).otherwise(field("reposts_count")).try_cast("bigint").alias("repost_count"),
+            F.when(twarc2, metrics["retweet_count"]).otherwise(field("reposts_count")).try_cast("bigint").alias("repost_count"),
             # When the platform was asked for the post (twarc's request time; a Weibo export has none: bronze's).
             F.coalesce(F.when(twarc2, F.try_to_timestamp(_json(field("__twarc"), "$.retrieved_at"))), F.col("_ingested_at")).alias("collected_at"),
-            F.when(twarc2, _json(field("public_metrics"), "$.like_count")).otherwise(field("attitudes_count")).try_cast("bigint").alias("like_count"),
+            F.when(twarc2, metrics["like_count"]).otherwise(field("attitudes_count")).try_cast("bigint").alias("like_count"),
         )
         .withColumn(
             "language",
