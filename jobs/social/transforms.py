@@ -320,22 +320,33 @@ def social_posts(published: DataFrame) -> DataFrame:
     # Near duplicates: the text without links, tags, handles, punctuation and case, per delivery.
     skeleton = F.trim(F.regexp_replace(F.lower(F.regexp_replace(F.col("_masked"), r"https?://\S+|#[^#\s]+#?|@user|\[(email|phone)\]", " ")), r"[^\p{L}\p{N}]+", " "))
     template = F.regexp_replace(F.lower(F.col("_masked")), r"\p{N}+", "0")
-    is_repost = F.col("post_kind") == "repost"
+    # The windows partition by columns, not expressions: Spark shuffles and sorts once for all windows of
+    # one partitioning only when their partitions name the same columns (an expression is a new one each time).
+    posts = posts.withColumns(
+        {"_skeleton": skeleton, "_template": template, "_is_repost": F.col("post_kind") == "repost", "_text_borough": F.col("_features.text_borough")}
+    )
+    is_repost = F.col("_is_repost")
     # A repost's text is someone else's (or a default such as "转发微博"): never the original a copy is of.
-    earliest = Window.partitionBy("_skeleton", "_features.text_borough", is_repost).orderBy("created_at", "post_id")
+    earliest = Window.partitionBy("_skeleton", "_text_borough", "_is_repost").orderBy("created_at", "post_id")
     days_alive = F.greatest(F.datediff("created_at", "_author_created_at"), F.lit(1))
     templated = (F.col("_repeats") >= BOT_REPEATS) & ~is_repost
     posts = (
-        posts.withColumn("_skeleton", skeleton)
-        .withColumn("_repeats", F.count("*").over(Window.partitionBy("author_id", template, is_repost)))
+        # One shuffle by author for both of an author's windows: rows hashed by author_id are also grouped by
+        # (author_id, template, is_repost), where Spark would shuffle again for each of the two partitionings.
+        posts.repartition("author_id")
+        .withColumn("_repeats", F.count("*").over(Window.partitionBy("author_id", "_template", "_is_repost")))
         # The account is bot-like, so every post of it is left out, not only its templated ones.
         .withColumn("_templated_account", F.max(templated.cast("int")).over(Window.partitionBy("author_id")) == 1)
         .withColumn("is_bot", F.col("_templated_account") | F.coalesce(F.col("_author_posts") / days_alive >= BOT_POSTS_PER_DAY, F.lit(False)))
-        .withColumn("_first_of_text", F.first("post_id").over(earliest))
-        .withColumn("_first_author", F.first("author_id").over(earliest))
-        .withColumn("_first_text", F.first("_masked").over(earliest))
+        .withColumns(
+            {
+                "_first_of_text": F.first("post_id").over(earliest),
+                "_first_author": F.first("author_id").over(earliest),
+                "_first_text": F.first("_masked").over(earliest),
+            }
+        )
     )
-    original = F.col("post_kind") != "repost"
+    original = ~is_repost
     copies = (F.col("_first_author") == F.col("author_id")) | (F.col("_first_text") != F.col("_masked"))
     is_near_duplicate = original & (F.col("_skeleton") != "") & (F.col("_first_of_text") != F.col("post_id")) & copies
     return posts.select(
