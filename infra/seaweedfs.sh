@@ -14,12 +14,19 @@ PID_FILE="$S3_DIR/weed.pid"
 LOG_FILE="$S3_DIR/weed.log"
 
 s3_ready() {
+  # Ready means a signed request works end to end, not only that the port answers: right after a
+  # restart `weed mini` answers 403 on / while its filer still fails listings with 500 InternalError.
   python3 - "$S3_PORT" <<'PY' 2>/dev/null
-import sys, urllib.request, urllib.error
-try:
-    urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/", timeout=2)
-except urllib.error.HTTPError:
-    pass  # 403 without credentials: the S3 API is up
+import sys
+import boto3
+from botocore.config import Config
+
+s3 = boto3.client(
+    "s3", endpoint_url=f"http://127.0.0.1:{sys.argv[1]}", region_name="us-east-1",
+    config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1}),
+)
+for bucket in s3.list_buckets().get("Buckets", []):
+    s3.list_objects_v2(Bucket=bucket["Name"], MaxKeys=1)
 PY
 }
 
