@@ -11,7 +11,7 @@ import pytest
 
 from jobs import data_docs, quality
 from jobs.settings import PROJECT_ROOT, load_settings
-from tests.conftest import engine_spark_jobs
+from tests.conftest import engine_spark_jobs, engine_sql_queries
 
 SUITES = sorted((PROJECT_ROOT / "expectations").glob("*.json"))
 
@@ -122,6 +122,43 @@ def test_the_column_comparison_adds_no_spark_job_to_the_suite(spark, tmp_path):
 
     spark_jobs([not_null, greater])  # Great Expectations' first validation in a process does extra work
     assert spark_jobs([not_null, greater]) == spark_jobs([not_null])
+    df.unpersist()
+
+
+def test_map_expectations_add_no_round_trip_to_the_suite_and_complete_results_still_list_values(spark, tmp_path, monkeypatch):
+    """Results hold counts only: Great Expectations' query for zero example values per map expectation is skipped.
+
+    Such a query (a ``limit(0)``) runs no Spark job and no SQL execution on the engine, only a round trip: the
+    client's collects are counted."""
+    from pyspark.sql.connect.dataframe import DataFrame as ConnectDataFrame
+
+    df = spark.createDataFrame([(1, "a", 5), (2, "b", 50), (3, None, 7)], "k long, name string, size long").persist()
+    df.count()
+    not_null = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "k"}, "meta": {"severity": "critical"}}
+    in_set = {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "name", "value_set": ["a", "c"]}, "meta": {"severity": "warning"}}
+    between = {"type": "expect_column_values_to_be_between", "kwargs": {"column": "size", "max_value": 10}, "meta": {"severity": "warning"}}
+    collect, collects = ConnectDataFrame.collect, []
+    monkeypatch.setattr(ConnectDataFrame, "collect", lambda self: collects.append(self) or collect(self))
+
+    def round_trips(expectations):
+        suite = write_suite(tmp_path, expectations)
+        collects.clear()
+        results = quality.validate(df, suite)
+        return len(collects), {result.column: result for result in results}
+
+    round_trips([not_null, in_set, between])  # Great Expectations' first validation in a process does extra work
+    alone, _ = round_trips([not_null])
+    together, results = round_trips([not_null, in_set, between])
+    assert together == alone, "a map expectation added a round trip of its own"
+    assert (results["name"].unexpected_count, results["size"].unexpected_count) == (1, 1)
+
+    # Asked for values, Great Expectations still fetches them.
+    import great_expectations as gx
+
+    source = quality._context().data_sources.add_or_update_spark(name="complete-results")
+    batch = source.add_dataframe_asset(name="t").add_batch_definition_whole_dataframe("b").get_batch(batch_parameters={"dataframe": df})
+    complete = batch.validate(gx.expectations.ExpectColumnValuesToBeInSet(column="name", value_set=["a", "c"]), result_format="COMPLETE")
+    assert complete.result["partial_unexpected_list"] == ["b"]
     df.unpersist()
 
 
