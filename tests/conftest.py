@@ -70,30 +70,6 @@ def engine_spark_jobs() -> int:
         time.sleep(0.5)
 
 
-def engine_sql_queries() -> int:
-    """How many queries (SQL executions) the shared test engine has run so far, from its web UI's REST API.
-
-    A query the optimiser answers without a Spark job (say, a ``limit(0)``) is an execution too, so this
-    counts round trips that ``engine_spark_jobs`` misses. Ids count up from 0, as job ids do.
-    """
-    import json
-    import time
-    import urllib.request
-
-    api = f"http://127.0.0.1:{ENGINE_UI_PORT}/api/v1/applications"
-    with urllib.request.urlopen(api, timeout=10) as response:
-        (application,) = json.load(response)
-    previous = None
-    while True:
-        url = f"{api}/{application['id']}/sql?details=false&planDescription=false&offset=0&length=100000"
-        with urllib.request.urlopen(url, timeout=10) as response:
-            count = 1 + max((execution["id"] for execution in json.load(response)), default=-1)
-        if count == previous:
-            return count
-        previous = count
-        time.sleep(0.5)
-
-
 def engine_cached_datasets(settle_seconds: float = 15.0) -> list[str]:
     """The names of the datasets a job cached on the shared test engine (its web UI's storage listing).
 

@@ -11,7 +11,7 @@ import pytest
 
 from jobs import data_docs, quality
 from jobs.settings import PROJECT_ROOT, load_settings
-from tests.conftest import engine_spark_jobs, engine_sql_queries
+from tests.conftest import engine_spark_jobs
 
 SUITES = sorted((PROJECT_ROOT / "expectations").glob("*.json"))
 
