@@ -89,6 +89,8 @@ def _context():
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
+        import jobs.custom_expectations  # noqa: F401  (their metrics registered before the providers are wrapped)
+
         _skip_queries_for_no_example_values()
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)  # they would flood task logs
@@ -102,8 +104,8 @@ def _skip_queries_for_no_example_values() -> None:
     With BASIC results, Great Expectations 1.x fetches each map expectation's first
     ``partial_unexpected_count`` unexpected values even when that count is 0: a filter, a ``limit(0)`` and
     a collect, one round trip to the engine for nothing, about 25 a source run (8-9 per suite). Each Spark
-    provider of an ``*.unexpected_values`` metric (registered once the expectations, citylake's own
-    included, are imported) answers an empty list without a query when no value is asked for, and runs as
+    provider of an ``*.unexpected_values`` metric (Great Expectations' and citylake's own, all registered
+    by then) answers an empty list without a query when no value is asked for, and runs as
     before otherwise (COMPLETE results, or a positive count). Counts, percentages and verdicts come from the
     other metrics and do not change.
     """
