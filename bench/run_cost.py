@@ -53,7 +53,7 @@ def main() -> None:
     with scratch_lake("run") as scratch:
         list(generator.write_range(Path(os.environ["CITYLAKE_INBOX_ROOT"]), days[0], days[-1], args.rows, 11, 0.02))
         started = time.perf_counter()
-        with engine(scratch / "state", CITYLAKE_SHUFFLE_PARTITIONS="4"):
+        with engine(scratch / "state"):
             engine_start = time.perf_counter() - started
             settings = load_settings()
             runs = [one_run(settings, day.isoformat()) for day in days]

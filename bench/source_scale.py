@@ -135,7 +135,7 @@ def main() -> None:
         for name in args.sources:
             scaled = SOURCES[name]
             state = scratch / name
-            with engine(state, memory=args.memory, CITYLAKE_SHUFFLE_PARTITIONS="4"):
+            with engine(state, memory=args.memory):
                 fixed[name] = one_run(scaled, WARM_UP_ROWS, f"{name}-warm-up")["total"]
                 for rows in sizes:
                     try:

@@ -66,8 +66,10 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         conf.update(_s3_conf())
     local = settings.spark_master.startswith("local")
     # Few shuffle partitions on one machine, since the batches are small and there are only a few
-    # cores; a cluster keeps Spark's defaults unless CITYLAKE_SHUFFLE_PARTITIONS says otherwise.
-    partitions = os.environ.get("CITYLAKE_SHUFFLE_PARTITIONS", "4" if local else None)
+    # cores (2 against 4: a day-5 311 run 19.6 / 19.2 s against 22.2 / 21.7 s, a 1M-row day 98 against 103 s;
+    # a large delivery's shuffles are widened per run, jobs/pipeline.py); a cluster keeps Spark's defaults
+    # unless CITYLAKE_SHUFFLE_PARTITIONS says otherwise.
+    partitions = os.environ.get("CITYLAKE_SHUFFLE_PARTITIONS", "2" if local else None)
     if partitions:
         conf["spark.sql.shuffle.partitions"] = partitions
         # Delta rebuilds a table's state from its log with 50 tasks by default: seconds per table
