@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -59,6 +60,13 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         # metastore process has to be shared and several applications can run at once.
         "spark.sql.catalogImplementation": "in-memory",
         "spark.sql.session.timeZone": "UTC",
+        # The JVMs and Python workers in UTC too, whatever the host's zone (the engine's own process: engine_session):
+        # a Python UDF reads a timestamp in its process's zone, and Delta 4.4 checks each commit to a small table
+        # against a rebuilt snapshot on a JVM whose zone is not UTC (`allFilesInCrc.verificationMode.forceOnNonUTC`:
+        # on a host in New York a 311 day's first run took 58 / 52 s against 47 / 49 s with this, see README).
+        "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
+        "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+        "spark.executorEnv.TZ": "UTC",
         # Retries belong to Airflow: one attempt per submission, so "how many times did this run" has one answer.
         "spark.yarn.maxAppAttempts": "1",
     }
@@ -130,6 +138,9 @@ def engine_session(settings: Settings, app_name: str, extra_conf: dict[str, str]
     # which would make this builder a Connect client too.
     for marker in ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE", "SPARK_LOCAL_REMOTE"):
         os.environ.pop(marker, None)
+    # On one machine the executors and their Python workers are this process's children: UTC, as spark_conf says.
+    os.environ["TZ"] = "UTC"
+    time.tzset()
     builder = SparkSession.builder.appName(app_name).master(settings.spark_master)
     # In-process, PySpark takes the workers' interpreter from the environment, not the conf.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)

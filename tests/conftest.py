@@ -127,6 +127,8 @@ def engine_environment(state: Path, port: int, **overrides: str) -> dict[str, st
         "CITYLAKE_SPARK_MASTER": "local[2]",
         "CITYLAKE_SHUFFLE_PARTITIONS": "2",
         "CITYLAKE_SPARK_CONNECT_MEMORY": "2g",
+        # A host in another zone than the lake's: the engine must still run in UTC (jobs/spark_config.py).
+        "TZ": "America/New_York",
         "PATH": f"{PROJECT_ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
         **overrides,
     }

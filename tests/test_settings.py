@@ -79,3 +79,21 @@ def test_spark_conf_adds_s3_jars_and_endpoint_only_for_a_lake_on_s3(monkeypatch,
 
     with pytest.raises(MissingJarsError, match="make setup"):
         spark_conf(load_settings({"CITYLAKE_JARS_DIR": str(tmp_path / "nowhere")}))
+
+
+def test_the_engine_runs_in_utc_on_a_host_in_another_zone(spark):
+    """The test engine is started with TZ=America/New_York (tests/conftest.py): its JVM's default zone and its
+    Python workers' zone are UTC all the same, so a Python UDF reads a timestamp as the lake stores it."""
+    from pyspark.sql import functions as F
+
+    def python_zone(_):
+        import time
+
+        return time.strftime("%Z")
+
+    row = (
+        spark.sql("SELECT reflect('java.lang.System', 'getProperty', 'user.timezone') AS jvm_zone, TIMESTAMP'2022-05-01 12:00:00' AS at")
+        .select("jvm_zone", F.udf(python_zone)("at").alias("python_zone"), F.udf(lambda at: at.isoformat())("at").alias("seen_by_python"))
+        .first()
+    )
+    assert (row["jvm_zone"], row["python_zone"], row["seen_by_python"]) == ("UTC", "UTC", "2022-05-01T12:00:00")
