@@ -94,6 +94,65 @@ class _OneBackfillAtATime(_JsonApi):
         return self._answer(200, {"id": 7})
 
 
+class _TwoDaysRunningInTurn(_JsonApi):
+    """A backfill of two days: the first runs for polls 1-6 (bronze_to_gold from poll 4), the second for polls
+    7-9, then both have succeeded; the backfill is marked complete from poll 9 on. Every request is counted."""
+
+    requests: list[str] = []
+
+    def _poll(self) -> int:
+        return sum(1 for path in self.requests if "/dagRuns?" in path)
+
+    def do_GET(self):
+        self.requests.append(self.path)
+        poll = self._poll()
+        if self.path == "/auth/token":
+            return self._answer(200, {"access_token": "t"})
+        if self.path.startswith("/api/v2/backfills?"):
+            return self._answer(200, {"backfills": []})
+        if self.path == "/api/v2/backfills/7":
+            return self._answer(200, {"id": 7, "completed_at": "2022-05-03T00:00:00Z" if poll >= 9 else None})
+        if "/dagRuns?" in self.path:
+            states = ("running", "queued") if poll <= 6 else ("success", "running") if poll <= 8 else ("success", "success")
+            runs = [{"dag_run_id": f"backfill__2022-05-0{day}", "logical_date": f"2022-05-0{day}T01:00:00Z", "state": state, "backfill_id": 7}
+                    for day, state in zip((1, 2), states)]
+            return self._answer(200, {"dag_runs": runs})
+        if "/taskInstances" in self.path:
+            task = "land" if poll <= 3 or 7 <= poll <= 7 else "bronze_to_gold"
+            return self._answer(200, {"task_instances": [{"task_id": task, "state": "running"}]})
+        return self._answer(200, {"dag_id": "taxi_daily"})
+
+    def do_PATCH(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        return self._answer(200, {})
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        return self._answer(200, {"id": 7})
+
+
+def test_a_backfill_is_watched_with_one_request_a_poll_and_its_tasks_every_few_polls(monkeypatch, capsys):
+    """Each request is a query on Airflow's API server and metadata DB, on the machine that runs the DAGs."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _TwoDaysRunningInTurn)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(cli, "PROGRESS_POLL_SECONDS", 0)
+    try:
+        assert cli.backfill(cli.AirflowApi(f"http://127.0.0.1:{server.server_address[1]}"), "taxi_daily", "2022-05-01", "2022-05-02", timeout_seconds=60)
+    finally:
+        server.shutdown()
+    watched = _TwoDaysRunningInTurn.requests[_TwoDaysRunningInTurn.requests.index("/api/v2/dags/taxi_daily") + 1 :]
+    assert sum("/dagRuns?" in path for path in watched) == 9
+    # Tasks asked at polls 1, 4 and 7 (every third), and at 7 because another run started: 3 of 9 polls.
+    assert [path.split("dagRuns/")[1].split("/")[0] for path in watched if "/taskInstances" in path] == [
+        "backfill__2022-05-01", "backfill__2022-05-01", "backfill__2022-05-02",
+    ]
+    # Whether the backfill is complete: asked only once every run had ended (poll 9).
+    assert [path for path in watched if path.startswith("/api/v2/backfills/")] == ["/api/v2/backfills/7"]
+    printed = capsys.readouterr().out
+    assert "2022-05-01: land running" in printed and "2022-05-01: bronze_to_gold running" in printed
+    assert "2022-05-02: land running" in printed and "success 2" in printed
+
+
 def test_a_backfill_waits_for_the_one_already_running_for_the_dag_then_runs(monkeypatch, capsys):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _OneBackfillAtATime)
     threading.Thread(target=server.serve_forever, daemon=True).start()
