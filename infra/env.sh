@@ -6,6 +6,9 @@ CITYLAKE_PROJECT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CITYLAKE_PROJECT
 export CITYLAKE_STATE="${CITYLAKE_STATE:-$CITYLAKE_PROJECT/.citylake}"
 export PATH="$CITYLAKE_PROJECT/.venv/bin:$PATH"
+# The services run this checkout's jobs/ (a second checkout sharing the virtualenv would otherwise run the
+# code its editable install names: an engine started from a worktree ran the main checkout's code).
+export PYTHONPATH="$CITYLAKE_PROJECT${PYTHONPATH:+:$PYTHONPATH}"
 
 # Spark: local, bound to loopback; the lake under the state folder unless told otherwise.
 export SPARK_LOCAL_IP=127.0.0.1
