@@ -202,12 +202,13 @@ def backfill(api: AirflowApi, dag_id: str, from_date: str, to_date: str, timeout
         runs = [run for run in api.dag_runs(dag_id, from_date, to_date) if run.get("backfill_id") in (None, backfill_id)]
         # Queued runs are counted in the summary; only running ones say which task they are in.
         running = [run for run in runs if run["state"] == "running"]
-        if poll % TASKS_EVERY_POLLS == 0 or [run["dag_run_id"] for run in running] != was_running:
+        running_ids = [run["dag_run_id"] for run in running]
+        if poll % TASKS_EVERY_POLLS == 0 or running_ids != was_running:
             details = []
             for run in running:
                 active = [f"{ti['task_id']} {ti['state']}" for ti in api.task_instances(dag_id, run["dag_run_id"]) if ti["state"] not in (None, "success")]
                 details.append(f"{run['logical_date'][:10]}: {', '.join(active) or 'starting'}")
-            was_running = [run["dag_run_id"] for run in running]
+            was_running = running_ids
         line = _progress_line(dag_id, runs, details)
         if line.split("] ", 1)[1] != (last_line or "] ").split("] ", 1)[1]:
             print(line, flush=True)
