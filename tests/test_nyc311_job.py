@@ -17,7 +17,7 @@ from jobs import pipeline, quality
 from jobs.nyc311 import columns as raw
 from jobs.nyc311 import job
 from tests import pipeline_runs
-from tests.conftest import SAMPLE_311, engine_cached_datasets
+from tests.conftest import SAMPLE_311, engine_cached_datasets, make_settings, point_catalog_at
 
 EXPECTATIONS = pipeline_runs.EXPECTATIONS
 
@@ -53,37 +53,52 @@ def rows_of(spark, settings, name: str, order_by: list[str]):
     return [row.asDict() for row in table(spark, settings, name).orderBy(*order_by).collect()]
 
 
-def test_the_sample_is_published_reconciled_and_a_rerun_changes_nothing(spark, lake, tmp_path):
-    land_and_run(spark, lake, "2022-05-01", [SAMPLE_311])
-    assert table(spark, lake, "bronze.nyc311_service_requests").count() == 924
-    assert table(spark, lake, "silver.service_requests").count() == 924
-    assert table(spark, lake, "quarantine.service_requests").count() == 0
-    reconciliation = table(spark, lake, "audit.reconciliation").first()
+@pytest.fixture(scope="module")
+def sample_run(spark, tmp_path_factory):
+    """The sample's day run once for the module: the tests that start from it share its lake (a run is ~15 s)."""
+    settings = make_settings(tmp_path_factory.mktemp("sample-lake"))
+    point_catalog_at(spark, settings)
+    land_and_run(spark, settings, "2022-05-01", [SAMPLE_311])
+    return settings
+
+
+@pytest.fixture
+def sample_lake(spark, sample_run):
+    """The module's sample lake, the session's catalog pointed at it again (the tests between point it elsewhere)."""
+    point_catalog_at(spark, sample_run)
+    return sample_run
+
+
+def test_the_sample_is_published_reconciled_and_a_rerun_changes_nothing(spark, sample_lake):
+    assert table(spark, sample_lake, "bronze.nyc311_service_requests").count() == 924
+    assert table(spark, sample_lake, "silver.service_requests").count() == 924
+    assert table(spark, sample_lake, "quarantine.service_requests").count() == 0
+    reconciliation = table(spark, sample_lake, "audit.reconciliation").first()
     assert (reconciliation.manifest_rows, reconciliation.bronze_rows, reconciliation.published_rows, reconciliation.balanced) == (924, 924, 924, True)
-    results = table(spark, lake, "audit.dq_results")
+    results = table(spark, sample_lake, "audit.dq_results")
     suite_sizes = {name: len(quality.load_suite(EXPECTATIONS / name).expectations) for name in (pipeline.DRIFT_SUITE, job.SOURCE.declared.batch_suite, job.SOURCE.silver.suite, job.SOURCE.gold.target.suite)}
     assert results.count() == sum(suite_sizes.values())
     assert results.where("NOT success AND severity = 'critical'").count() == 0
     # Every result points at the Delta version its publication produced; each publication at its raw file.
     versions = {row.table_name: row.versions for row in results.groupBy("table_name").agg(F.collect_set("delta_version").alias("versions")).collect()}
     assert versions == {"silver.service_requests": [0], "gold.service_requests_daily": [0]}
-    publications = {row.table_name: row for row in table(spark, lake, "audit.publications").collect()}
+    publications = {row.table_name: row for row in table(spark, sample_lake, "audit.publications").collect()}
     assert {name: (row.delta_version, row.rows, row.source_files) for name, row in publications.items()} == {
         "silver.service_requests": (0, 924, [SAMPLE_311.name]),
-        "gold.service_requests_daily": (0, table(spark, lake, "gold.service_requests_daily").count(), [SAMPLE_311.name]),
+        "gold.service_requests_daily": (0, table(spark, sample_lake, "gold.service_requests_daily").count(), [SAMPLE_311.name]),
     }
     # Bronze keeps the delivered header names, spaces and all.
-    assert "Unique Key" in table(spark, lake, "bronze.nyc311_service_requests").columns
+    assert "Unique Key" in table(spark, sample_lake, "bronze.nyc311_service_requests").columns
 
-    gold_before = rows_of(spark, lake, "gold.service_requests_daily", ["day", "borough", "theme"])
-    silver_before = rows_of(spark, lake, "silver.service_requests", ["request_id"])
-    land_and_run(spark, lake, "2022-05-01", [SAMPLE_311])  # Airflow "clear and rerun" of the same run
-    assert rows_of(spark, lake, "gold.service_requests_daily", ["day", "borough", "theme"]) == gold_before
-    assert rows_of(spark, lake, "silver.service_requests", ["request_id"]) == silver_before
-    assert table(spark, lake, "bronze.nyc311_service_requests").count() == 924
-    assert table(spark, lake, "audit.reconciliation").count() == 1
-    assert table(spark, lake, "audit.publications").count() == 2
-    assert table(spark, lake, "audit.dq_results").count() == sum(suite_sizes.values())
+    gold_before = rows_of(spark, sample_lake, "gold.service_requests_daily", ["day", "borough", "theme"])
+    silver_before = rows_of(spark, sample_lake, "silver.service_requests", ["request_id"])
+    land_and_run(spark, sample_lake, "2022-05-01", [SAMPLE_311])  # Airflow "clear and rerun" of the same run
+    assert rows_of(spark, sample_lake, "gold.service_requests_daily", ["day", "borough", "theme"]) == gold_before
+    assert rows_of(spark, sample_lake, "silver.service_requests", ["request_id"]) == silver_before
+    assert table(spark, sample_lake, "bronze.nyc311_service_requests").count() == 924
+    assert table(spark, sample_lake, "audit.reconciliation").count() == 1
+    assert table(spark, sample_lake, "audit.publications").count() == 2
+    assert table(spark, sample_lake, "audit.dq_results").count() == sum(suite_sizes.values())
 
 
 @pytest.mark.parametrize("large", [False, True], ids=["small", "as-a-large-delivery"])
@@ -276,25 +291,25 @@ def socrata_delivery(path: Path, shape: str, extra_column: str | None = None) ->
     return path
 
 
-def test_the_socrata_api_shapes_land_in_the_same_silver_rows_and_unknown_columns_are_drift(spark, lake, tmp_path):
-    land_and_run(spark, lake, "2022-05-01", [SAMPLE_311])
-    columns = [name for name in table(spark, lake, "silver.service_requests").columns if name not in ("source_file", "batch_id")]
-    portal = [row.asDict() for row in table(spark, lake, "silver.service_requests").select(*columns).orderBy("request_id").collect()]
+def test_the_socrata_api_shapes_land_in_the_same_silver_rows_and_unknown_columns_are_drift(spark, sample_lake, tmp_path):
+    """Runs after the sample's own test (the module's last): it adds the API's deliveries to the sample's lake."""
+    columns = [name for name in table(spark, sample_lake, "silver.service_requests").columns if name not in ("source_file", "batch_id")]
+    portal = [row.asDict() for row in table(spark, sample_lake, "silver.service_requests").select(*columns).orderBy("request_id").collect()]
 
     # The same requests again, from the API: as JSON, and as CSV with a column the pipeline does not know.
     api_json = socrata_delivery(tmp_path / "erm2-nwe9.json", "api-json")
     api_csv = socrata_delivery(tmp_path / "erm2-nwe9.csv", "api-csv", extra_column="new_field")
-    land_and_run(spark, lake, "2022-05-02", [api_json, api_csv], run_id="run-api")
-    silver = table(spark, lake, "silver.service_requests")
+    land_and_run(spark, sample_lake, "2022-05-02", [api_json, api_csv], run_id="run-api")
+    silver = table(spark, sample_lake, "silver.service_requests")
     # Same requests, same values: every row of the API deliveries matched its portal row in the MERGE.
     assert [row.asDict() for row in silver.select(*columns).orderBy("request_id").collect()] == portal
-    checks = {row.source_file: row for row in table(spark, lake, "audit.reconciliation").collect()}
+    checks = {row.source_file: row for row in table(spark, sample_lake, "audit.reconciliation").collect()}
     assert all(checks[name].balanced and checks[name].published_rows == 924 for name in ("erm2-nwe9.json", "erm2-nwe9.csv"))
     # Bronze keeps the API's own columns: the computed regions (expected, not drift) and the unknown one.
-    bronze = table(spark, lake, "bronze.nyc311_service_requests")
+    bronze = table(spark, sample_lake, "bronze.nyc311_service_requests")
     assert any(name.startswith(":@computed_region_") for name in bronze.columns)
     assert bronze.where("new_field = 'x'").count() == 924
-    drift = {row.batch_id: row for row in table(spark, lake, "audit.dq_results").where("suite = 'delivery_columns'").collect()}
+    drift = {row.batch_id: row for row in table(spark, sample_lake, "audit.dq_results").where("suite = 'delivery_columns'").collect()}
     by_file = {row.source_file: row.batch_id for row in checks.values()}
     assert drift[by_file["erm2-nwe9.json"]].success and drift[by_file[SAMPLE_311.name]].success
     unknown = drift[by_file["erm2-nwe9.csv"]]
