@@ -3,7 +3,8 @@
 A good delivery of each source and shape comes from the source's own generator; each kind the catalogue
 lists for the delivery's format is made from it (tests/bad_input/kinds.py) and handed to landing, which
 must refuse it naming the file and the problem (landing nothing, leaving the file in the inbox) or land it
-with every record counted. No Spark: this is the fast tier.
+with every record counted. No Spark: this is the fast tier (the kinds that land go through the 311 job in
+tests/test_bad_input_known_defects.py).
 """
 
 from __future__ import annotations
@@ -114,37 +115,3 @@ def _check(folder: Path, name: str, data: bytes, kind: dict, source: str, column
     if (set(entry.columns) if isinstance(wanted, set) else entry.columns) != wanted:
         return f"landed with columns {entry.columns}, expected {expected['columns']} ({wanted})"
     return None
-
-
-
-def test_what_landing_accepts_the_job_publishes_or_quarantines_and_every_file_reconciles(spark, lake, tmp_path):
-    """The Spark tier for the kinds that land, on the 311 portal export: one day, each kind its own file.
-
-    Every file's records are published or quarantined (raw = published + quarantined), the day's run
-    publishes (drift is a warning), and only the torn record of the cut-off file and the two ragged
-    records are quarantined, as malformed rows.
-    """
-    from jobs.nyc311 import job
-    from jobs.synthetic import nyc311 as generator
-    from tests.pipeline_runs import land_and_run
-
-    (path,) = generator.write_range(tmp_path / "generated", DAY, DAY, 30, defect_share=0.0, shape="portal")
-    good = Delivery("nyc_311", "portal", path)
-    landing_kinds = [kind["kind"] for kind in CATALOGUE if "lands" in kind and "csv" in kind["formats"]]
-    files = []
-    for kind in landing_kinds:
-        name, data = getattr(make, kind)(good)
-        files.append(tmp_path / f"{kind}-{name}")
-        files[-1].write_bytes(data)
-
-    land_and_run(spark, lake, job.SOURCE, "nyc311_daily", DAY.isoformat(), files, "catalogue-run")
-
-    from jobs import lake as lake_tables
-
-    checks = {row.source_file.split("-", 1)[0]: row for row in lake_tables.read_table(spark, lake, "audit", "reconciliation").collect()}
-    assert sorted(checks) == sorted(landing_kinds)
-    assert all(check.balanced and check.manifest_rows == 30 for check in checks.values()), checks
-    quarantined = {kind: check.quarantined_rows for kind, check in checks.items() if check.quarantined_rows}
-    assert quarantined == {"truncated_file": 1, "ragged_rows": 2}
-    rules = [row.rule_id for row in lake_tables.read_table(spark, lake, "quarantine", "service_requests").collect()]
-    assert rules == ["malformed_row"] * 3
