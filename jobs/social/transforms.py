@@ -128,7 +128,7 @@ def typed_posts(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] | No
     twarc2 = F.col("_shape") == "twarc2"
 
     user, geo, metrics, reposted_status = F.col("_user"), F.col("_geo"), F.col("_metrics"), F.col("_reposted_status")
-    references = F.from_json(field("referenced_tweets"), "array<struct<type:string,id:string>>")
+    references, bbox = F.col("_references"), F.col("_bbox")
     # F.get: NULL past the end of an array (indexing with [] fails under ANSI mode).
     retweeted = F.get(F.filter(references, lambda reference: reference["type"] == "retweeted"), 0)["id"]
     replied_or_quoted = F.get(F.filter(references, lambda reference: reference["type"].isin("replied_to", "quoted")), 0)["type"]
@@ -148,7 +148,6 @@ def typed_posts(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] | No
     coordinates = geo["coordinates"]
     longitude = F.when(twarc2, _json(coordinates, "$.coordinates[0]")).otherwise(_json(coordinates, "$[1]"))
     latitude = F.when(twarc2, _json(coordinates, "$.coordinates[1]")).otherwise(_json(coordinates, "$[0]"))
-    bbox = F.from_json(geo["geo"]["bbox"], "array<double>")
     metadata_columns = ["_corrupt_record", "_ingested_at", *row_rules.LINEAGE]  # not "__twarc": a delivered field
     return (
         bronze_batch.withColumn("_shape", shape)
@@ -158,8 +157,10 @@ def typed_posts(bronze_batch: DataFrame, delivered_columns: tuple[str, ...] | No
                 "_geo": F.from_json(field("geo"), GEO_FIELDS),
                 "_metrics": F.from_json(field("public_metrics"), METRICS_FIELDS),
                 "_reposted_status": F.from_json(field("retweeted_status"), REPOSTED_STATUS_FIELDS),
+                "_references": F.from_json(field("referenced_tweets"), "array<struct<type:string,id:string>>"),
             }
         )
+        .withColumn("_bbox", F.from_json(F.col("_geo.geo.bbox"), "array<double>"))
         .select(
             *metadata_columns,
             "_shape",
