@@ -14,19 +14,27 @@ PID_FILE="$S3_DIR/weed.pid"
 LOG_FILE="$S3_DIR/weed.log"
 
 s3_ready() {
-  # Ready means a signed request works end to end, not only that the port answers: right after a
-  # restart `weed mini` answers 403 on / while its filer still fails listings with 500 InternalError.
+  # Ready means stored data reads back, not only that the port answers: right after a restart `weed mini`
+  # answers 403 on / and lists every bucket while, for a few seconds, a read of any object still fails with
+  # 500 InternalError ("volume 1 not found": the master has not yet had the volume server's heartbeat).
+  # So read the first byte of one object in each bucket.
   python3 - "$S3_PORT" <<'PY' 2>/dev/null
 import sys
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 s3 = boto3.client(
     "s3", endpoint_url=f"http://127.0.0.1:{sys.argv[1]}", region_name="us-east-1",
     config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1}),
 )
 for bucket in s3.list_buckets().get("Buckets", []):
-    s3.list_objects_v2(Bucket=bucket["Name"], MaxKeys=1)
+    for item in s3.list_objects_v2(Bucket=bucket["Name"], MaxKeys=1).get("Contents", []):
+        try:
+            s3.get_object(Bucket=bucket["Name"], Key=item["Key"], Range="bytes=0-0")["Body"].read()
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "InvalidRange":  # an empty object reads back as that
+                raise
 PY
 }
 
