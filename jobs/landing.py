@@ -548,9 +548,7 @@ class _S3Store:
             return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
 
     def read_all(self, prefix: str) -> list[str]:
-        with self._failing_as_landing_error("list", self._key(prefix)):
-            paginator = self.client.get_paginator("list_objects_v2")
-            keys = [item["Key"] for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)) for item in page.get("Contents", [])]
+        keys = [item["Key"] for page in self._listing(prefix, delimiter="") for item in page.get("Contents", [])]
         texts = []
         for key in keys:  # a failed read names its object, not the folder
             with self._failing_as_landing_error("read", key):
