@@ -90,7 +90,8 @@ class AirflowApi:
                 # scheduler writes); Airflow rolled back what it wrote, so asking again is safe (a backfill is
                 # the exception that backfill() deals with: its cleanup is best-effort). Outside the backfill
                 # routes a lock is a 500 "Database error" whose cause Airflow hides: asked again only where a
-                # repeat cannot do anything twice (a read, or setting a field to a value).
+                # repeat cannot do anything twice (a read, setting a field to a value, or a PUT such as a
+                # backfill's cancel, which on a backfill already complete answers 409).
                 if retry_busy and self._busy(method, error.code, detail) and attempt < self.BUSY_RETRIES:
                     # Jittered: several clients that collided must not retry in step and collide again.
                     time.sleep(min(random.uniform(1.0, 3.0) * attempt, 15.0))
@@ -105,7 +106,7 @@ class AirflowApi:
 
     @staticmethod
     def _busy(method: str, status: int, detail: str) -> bool:
-        return metadata_db_locked(status, detail) and (status == 503 or method in ("GET", "PATCH"))
+        return metadata_db_locked(status, detail) and (status == 503 or method in ("GET", "PATCH", "PUT"))
 
     def login(self) -> None:
         # The embedded installation runs with simple_auth_manager_all_admins: a token needs no password.
