@@ -137,6 +137,32 @@ def test_sentiment_caps_long_texts_and_scores_nothing_for_no_text(scorer):
     assert -1 <= scorer.score("delay " * 50_000, "en") <= 1
 
 
+def test_a_text_repeated_in_a_chunk_is_read_once_and_each_post_keeps_its_own_place():
+    """Reposts share their original's text: the text's features are the same, the borough each post's own."""
+    from jobs.social.transforms import post_features
+
+    class CountingScorer(Scorer):
+        scored = 0
+
+        def score(self, text, language):
+            self.scored += 1
+            return super().score(text, language)
+
+    scorer = CountingScorer()
+
+    text = "RT @user: thanks MTA, another 40 minute delay on the A train in Astoria"
+    places = [None, "Williamsburg, Brooklyn", None]
+    profiles = [None, None, "Bronx, NY"]
+    nothing, blank = pd.Series([float("nan")] * 3), pd.Series([None] * 3, dtype=object)
+    features = post_features(nothing, nothing, pd.Series(places), blank, nothing, nothing, pd.Series([text] * 3), pd.Series(profiles), pd.Series(["en"] * 3), scorer=scorer)
+    alone = post_features(*[series.iloc[:1].reset_index(drop=True) for series in (nothing, nothing, blank, blank, nothing, nothing, pd.Series([text]), blank, pd.Series(["en"]))], scorer=scorer)
+    assert scorer.scored == 2  # the chunk's one text, then the text alone
+    assert list(zip(features["borough"], features["location_source"])) == [("Queens", "text"), ("Brooklyn", "place"), ("Queens", "text")]
+    for column in ("themes", "topic_keywords", "sentiment_score", "sentiment", "text_borough"):
+        assert features[column].tolist() == alone[column].tolist() * 3, column
+    assert features["sentiment"][0] == "negative" and features["themes"][0] == ["transport"]
+
+
 # --- a day of both shapes on Delta -------------------------------------------------------------
 
 ROWS = 400

@@ -266,14 +266,23 @@ def post_features(
     # once per chunk. The dictionary lives as long as the chunk, so no location outlives the task that read it.
     borough_of = functools.cache(borough_of_place)
 
+    # What a text says depends on the text and its language alone, and texts repeat (a repost carries its
+    # original's, "RT @user: ..." or Weibo's "转发微博"; bots post templates): each is read once per chunk too.
+    @functools.cache
+    def read(post_text: str | None, post_language: str | None) -> tuple:
+        # The gazetteer and the taxonomy search the same normalised words: split once.
+        normalised = normalise(post_text or "")
+        words = words_of(normalised)
+        themes, keywords = topics_in(normalised, words)
+        score = scorer.score(post_text, post_language)
+        keywords_found = [{"theme": theme, "keyword": keyword} for theme, keyword in keywords]
+        return borough_named_in(normalised, words), themes, keywords_found, score, classify(score, post_language)
+
     rows = []
     # Plain lists: pandas' per-row access (``.iat``) cost more than some of the features.
     columns = zip(text.tolist(), language.tolist(), place_name.tolist(), profile_location.tolist())
     for index, (post_text, post_language, place, profile) in enumerate(columns):
-        # The gazetteer and the taxonomy search the same normalised words: split once.
-        normalised = normalise(post_text or "")
-        words = words_of(normalised)
-        named_in_text = borough_named_in(normalised, words)
+        named_in_text, themes, keywords_found, score, sentiment = read(post_text, post_language)
         found = (
             lambda: by_point[index],
             lambda: borough_of(place) or by_box[index],
@@ -283,10 +292,7 @@ def post_features(
         borough, source = next(
             ((borough, source) for where, source in zip(found, LOCATION_SOURCES) if (borough := where())), (UNKNOWN_BOROUGH, "none")
         )
-        themes, keywords = topics_in(normalised, words)
-        score = scorer.score(post_text, post_language)
-        keywords_found = [{"theme": theme, "keyword": keyword} for theme, keyword in keywords]
-        rows.append((borough, source, themes, keywords_found, score, classify(score, post_language), named_in_text))
+        rows.append((borough, source, themes, keywords_found, score, sentiment, named_in_text))
     return pd.DataFrame(rows, columns=[field.name for field in FEATURES.fields])
 
 
