@@ -175,6 +175,7 @@ class _InterruptedCreation(_JsonApi):
 
     creations, cancelled = [], []
     first_answer = (503, {"detail": "database is locked"})
+    cancel_answer = (200, {})
 
     def do_GET(self):
         if self.path == "/auth/token":
@@ -195,6 +196,8 @@ class _InterruptedCreation(_JsonApi):
 
     def do_PUT(self):
         self.cancelled.append(int(self.path.split("/")[-2]))
+        if self.cancel_answer[0] != 200:  # e.g. 404: Airflow's own cleanup deleted the orphan first
+            return self._answer(*self.cancel_answer)
         return self._answer(200, {"id": self.cancelled[-1]})
 
     def do_POST(self):
@@ -207,11 +210,16 @@ class _InterruptedCreation(_JsonApi):
 
 
 @pytest.mark.parametrize(
-    "first_answer",
-    [(503, {"detail": "database is locked"}), (500, {"detail": {"reason": "Database error", "statement": "hidden", "orig_error": "hidden"}})],
-    ids=["503", "500-database-error"],
+    "first_answer, cancel_answer",
+    [
+        ((503, {"detail": "database is locked"}), (200, {})),
+        ((500, {"detail": {"reason": "Database error", "statement": "hidden", "orig_error": "hidden"}}), (200, {})),
+        ((503, {"detail": "database is locked"}), (404, {"detail": "Backfill not found"})),
+    ],
+    ids=["503", "500-database-error", "orphan-already-deleted"],
 )
-def test_a_backfill_left_without_runs_by_an_interrupted_creation_is_cancelled_not_waited_for(monkeypatch, capsys, first_answer):
+def test_a_backfill_left_without_runs_by_an_interrupted_creation_is_cancelled_not_waited_for(monkeypatch, capsys, first_answer, cancel_answer):
+    monkeypatch.setattr(_InterruptedCreation, "cancel_answer", cancel_answer)
     monkeypatch.setattr(_InterruptedCreation, "creations", [])
     monkeypatch.setattr(_InterruptedCreation, "cancelled", [])
     monkeypatch.setattr(_InterruptedCreation, "first_answer", first_answer)
