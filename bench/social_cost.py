@@ -55,6 +55,11 @@ SAMPLE = 50_000
 ARROW_CHUNK = 10_000  # rows a vectorised UDF gets at once (Spark's spark.sql.execution.arrow.maxRecordsPerBatch)
 
 
+def chunks_of(texts: list[str]) -> list[list[str]]:
+    """``texts`` in the chunks a vectorised UDF gets them in."""
+    return [texts[first : first + ARROW_CHUNK] for first in range(0, len(texts), ARROW_CHUNK)]
+
+
 def one_core(texts: list[str]) -> tuple[float, float, float]:
     """Posts per second in this process (one core) of VADER alone, of the post features, and of the post
     features on the same texts made distinct (each with a word of its own): the features read a text once
@@ -74,8 +79,7 @@ def one_core(texts: list[str]) -> tuple[float, float, float]:
     rates = []
     for chunk_texts in (texts, [f"{text} n{index}" for index, text in enumerate(texts)]):
         started = time.perf_counter()
-        for first in range(0, len(chunk_texts), ARROW_CHUNK):
-            chunk = pd.Series(chunk_texts[first : first + ARROW_CHUNK])
+        for chunk in map(pd.Series, chunks_of(chunk_texts)):
             nothing, blank = pd.Series([float("nan")] * len(chunk)), pd.Series([None] * len(chunk), dtype=object)
             post_features(nothing, nothing, blank, blank, nothing, nothing, chunk, blank, pd.Series(["en"] * len(chunk)), scorer=scorer)
         rates.append(len(chunk_texts) / (time.perf_counter() - started))
@@ -116,7 +120,7 @@ def main() -> None:
                 if len(texts) == SAMPLE:
                     break
         vader_rate, features_rate, distinct_rate = one_core(texts)
-        distinct_share = sum(len(set(texts[first : first + ARROW_CHUNK])) for first in range(0, len(texts), ARROW_CHUNK)) / len(texts)
+        distinct_share = sum(len(set(chunk)) for chunk in chunks_of(texts)) / len(texts)
 
         with engine(scratch / "state", memory="6g", CITYLAKE_SHUFFLE_PARTITIONS="8"):
             settings = load_settings()

@@ -149,7 +149,6 @@ def test_a_text_repeated_in_a_chunk_is_read_once_and_each_post_keeps_its_own_pla
             return super().score(text, language)
 
     scorer = CountingScorer()
-
     text = "RT @user: thanks MTA, another 40 minute delay on the A train in Astoria"
     places = [None, "Williamsburg, Brooklyn", None]
     profiles = [None, None, "Bronx, NY"]
