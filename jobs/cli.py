@@ -45,11 +45,13 @@ USAGE_ERROR = 2  # argparse's status for a bad command line; ours for any error 
 
 
 class AirflowApiError(RuntimeError):
-    """The Airflow API answered with an error (the message holds its status and detail); ``locked`` when the
-    answer was the metadata DB's lock (:func:`metadata_db_locked`)."""
+    """The Airflow API answered with an error: its HTTP ``status`` (None when nothing answered) and ``detail``;
+    ``locked`` when the answer was the metadata DB's lock (:func:`metadata_db_locked`)."""
 
-    def __init__(self, message: str, locked: bool = False):
+    def __init__(self, message: str, status: int | None = None, detail: str = "", locked: bool = False):
         super().__init__(message)
+        self.status = status
+        self.detail = detail
         self.locked = locked
 
 
@@ -96,7 +98,10 @@ class AirflowApi:
                     # Jittered: several clients that collided must not retry in step and collide again.
                     time.sleep(min(random.uniform(1.0, 3.0) * attempt, 15.0))
                     continue
-                raise AirflowApiError(f"Airflow API {method} {path}: HTTP {error.code}: {detail}", metadata_db_locked(error.code, detail)) from error
+                raise AirflowApiError(
+                    f"Airflow API {method} {path}: HTTP {error.code}: {detail}", error.code, detail,
+                    locked=metadata_db_locked(error.code, detail),
+                ) from error
             except urllib.error.URLError as error:
                 raise AirflowUnreachableError(
                     f"cannot reach Airflow's API at {self.base_url} ({error.reason}): start Airflow with "
@@ -126,8 +131,8 @@ class AirflowApi:
             try:
                 self._request("GET", f"/api/v2/dags/{dag_id}")
                 return
-            except RuntimeError as error:
-                if "HTTP 404" not in str(error) or time.monotonic() > deadline:
+            except AirflowApiError as error:
+                if error.status != 404 or time.monotonic() > deadline:
                     raise
             time.sleep(2)
 
@@ -150,7 +155,7 @@ class AirflowApi:
         try:
             self._request("PUT", f"/api/v2/backfills/{backfill_id}/cancel")
         except AirflowApiError as error:
-            if "HTTP 409" not in str(error) and "HTTP 404" not in str(error):
+            if error.status not in (404, 409):
                 raise
 
     def running_backfills(self, dag_id: str) -> list[dict]:
@@ -175,8 +180,8 @@ class AirflowApi:
         """Asset events waiting to trigger a run of ``dag_id`` (an Asset-scheduled DAG)."""
         try:
             return int(self._request("GET", f"/api/v2/dags/{dag_id}/assets/queuedEvents").get("total_entries", 0))
-        except RuntimeError as error:
-            if "HTTP 404" in str(error):  # nothing queued
+        except AirflowApiError as error:
+            if error.status == 404:  # nothing queued
                 return 0
             raise
 
@@ -250,7 +255,7 @@ def _create_backfill_when_free(api: AirflowApi, dag_id: str, from_date: str, to_
                 _cancel_backfills_left_without_runs(api, dag_id, from_date, to_date)
                 time.sleep(random.uniform(1.0, 3.0))  # jittered, as _request's own retries
                 continue
-            if "HTTP 409" not in str(error) or "already a running backfill" not in str(error):
+            if error.status != 409 or "already a running backfill" not in error.detail:
                 raise
         if interrupted and _cancel_backfills_left_without_runs(api, dag_id, from_date, to_date):
             continue
