@@ -375,12 +375,16 @@ def test_masks_take_e_mail_addresses_handles_and_phone_numbers_of_any_script(spa
         "write to anna@müller-bau.de or j.doe@mail_box.com cc @NYCT_Subway",
         "请拨打718-555-0142联系我，或者13812345678",
         "call (212) 555 0123 or +1 646.555.0199 about bus M15",
+        # A name is taken from where its run of characters starts, also right after an address just masked (the
+        # "@c" left is then a handle); a number inside a longer run of digits is no phone number.
+        "mail x.y@z.com@c.de now, ticket 99912125550123",
     ]
     got = [row.text for row in spark.createDataFrame([(text,) for text in texts], "text string").select(masked(F.col("text")).alias("text")).collect()]
     assert got == [
         "write to [email] or [email] cc @user",
         "请拨打[phone]联系我，或者[phone]",
         "call [phone] or [phone] about bus M15",
+        "mail [email]@user.de now, ticket 99912125550123",
     ]
 
 

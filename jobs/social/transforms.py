@@ -74,11 +74,14 @@ ROW_RULES = {
 # Masks, in this order: an e-mail address holds an @ that must not read as a handle. Letters of any
 # script (anna@müller-bau.de); digits bounded by non-digits, not \b (Java 17 counts a Chinese character
 # as a word character, so "请拨打718-555-0142联系我" would keep its number).
-EMAIL = r"[\p{L}\p{N}._%+-]+@[\p{L}\p{N}_-]+(\.[\p{L}\p{N}_-]+)*\.\p{L}{2,}"
+# Java's regex engine tries a pattern at every position of a text. An address's name is tried only where a
+# run of its characters starts, and taken whole (it cannot hold the @ that must follow it): tried from every
+# position, a Chinese text (letters without spaces) cost quadratic time in its length.
+EMAIL = r"(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]++@[\p{L}\p{N}_-]+(\.[\p{L}\p{N}_-]+)*\.\p{L}{2,}"
 HANDLE = r"@[\p{L}\p{N}_-]+"
 # North American numbers as people write them (212-555-0123, (212) 555 0123, +1 212.555.0123), and
-# Chinese mobile numbers (13812345678).
-PHONE = r"(?<!\d)(\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)"
+# Chinese mobile numbers (13812345678). The lookahead rejects at once a position no number can start at.
+PHONE = r"(?=[+(\d])(?:(?<!\d)(\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d))"
 
 
 def _field(df: DataFrame, name: str) -> Column:
@@ -321,9 +324,10 @@ def social_posts(published: DataFrame) -> DataFrame:
     """Silver rows: masked text, borough, themes, sentiment and the repost / near-duplicate / bot flags."""
     from jobs.social import sentiment, topics
 
-    text = masked(F.col("_text"))
-    features = features_of(text)
-    posts = published.select("*", text.alias("_masked"), features.alias("_features"))
+    # Masked once: a column both kept and passed to the UDF would be computed for each (two Projects' worth of
+    # regular expressions), so the UDF reads the masked column.
+    posts = published.withColumn("_masked", masked(F.col("_text")))
+    posts = posts.withColumn("_features", features_of(F.col("_masked")))
     # Near duplicates: the text without links, tags, handles, punctuation and case, per delivery.
     skeleton = F.trim(F.regexp_replace(F.lower(F.regexp_replace(F.col("_masked"), r"https?://\S+|#[^#\s]+#?|@user|\[(email|phone)\]", " ")), r"[^\p{L}\p{N}]+", " "))
     template = F.regexp_replace(F.lower(F.col("_masked")), r"\p{N}+", "0")
