@@ -1,6 +1,6 @@
 """Scoring social posts at scale: posts per second end to end, beside VADER alone on one core.
 
-    .venv/bin/python bench/social_cost.py [--posts 1000000]
+    .venv/bin/python bench/social_cost.py [--posts 1000000] [--distinct-texts]
 
 Generates a day of ``--posts`` X posts (twarc2 shape, 2 % defects; ``jobs/synthetic/social.py``), then
 measures side by side in one run:
@@ -15,7 +15,9 @@ measures side by side in one run:
    gold, audit, report).
 
 It also times scoring's stages (read; + typing and row rules; + the features UDF) into Spark's ``noop`` sink,
-so the differences say where the time goes.
+so the differences say where the time goes. The features read each text once per chunk of the UDF, and the
+generator's texts repeat more than real posts may (30 % of a chunk's texts distinct): ``--distinct-texts``
+measures the other end, every post with a text of its own.
 
 Target (issue #14): at least 10,000 posts per second for 3. Needs `make setup`.
 """
@@ -58,6 +60,23 @@ ARROW_CHUNK = 10_000  # rows a vectorised UDF gets at once (Spark's spark.sql.ex
 def chunks_of(texts: list[str]) -> list[list[str]]:
     """``texts`` in the chunks a vectorised UDF gets them in."""
     return [texts[first : first + ARROW_CHUNK] for first in range(0, len(texts), ARROW_CHUNK)]
+
+
+def made_distinct(path: Path) -> None:
+    """Every post's text with a word of its own appended; a line that is no post with a text (the generator's
+    defects: broken JSON, an empty text) is left as it is."""
+    rewritten = path.with_suffix(".distinct")
+    with open(path, encoding="utf-8") as lines, open(rewritten, "w", encoding="utf-8") as out:
+        for index, line in enumerate(lines):
+            try:
+                post = json.loads(line)
+            except ValueError:
+                post = None
+            if isinstance(post, dict) and isinstance(post.get("text"), str) and post["text"].strip():
+                post["text"] = f"{post['text']} n{index}"
+                line = json.dumps(post, ensure_ascii=False) + "\n"
+            out.write(line)
+    rewritten.replace(path)
 
 
 def one_core(texts: list[str]) -> tuple[float, float, float]:
@@ -104,11 +123,18 @@ def scoring_stages(source, entry, delivered) -> list[tuple[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument(
+        "--distinct-texts", action="store_true",
+        help="give every post a text of its own (a word appended): the features read a text once per chunk, and "
+        "the generator's texts repeat more than real posts may, so this is the other end of the range",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     with scratch_lake("social") as scratch:
         started = time.perf_counter()
         path = generator.write_day(Path(os.environ["CITYLAKE_INBOX_ROOT"]), DAY, args.posts, 17, 0.02)
+        if args.distinct_texts:
+            made_distinct(path)
         generated = time.perf_counter() - started
         texts = []
         with open(path, encoding="utf-8") as lines:
@@ -145,7 +171,8 @@ def main() -> None:
             whole_job = time.perf_counter() - started
             spark.stop()
 
-    print(f"{args.posts:,} posts (twarc2 shape, 2 % defects), generated in {generated:.0f} s; {written:,} scored posts written")
+    texts_were = "every text made distinct" if args.distinct_texts else "the generator's texts"
+    print(f"{args.posts:,} posts (twarc2 shape, 2 % defects, {texts_were}), generated in {generated:.0f} s; {written:,} scored posts written")
     print(f"{'what':<62}{'posts/s':>12}")
     print(f"{'VADER alone, one core (' + f'{len(texts):,}' + ' texts)':<62}{vader_rate:>12,.0f}")
     print(f"{'post features alone (borough, themes, city sentiment), one core':<62}{features_rate:>12,.0f}   ({distinct_share:.0%} of a chunk's texts distinct)")
