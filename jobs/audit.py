@@ -6,8 +6,10 @@ while a new run adds its own, so the trail shows every run that touched a batch.
 A job opens its run's trail (``with recording(spark, settings, run):``) and every row it records is
 kept until the run ends, then written with one Delta commit per audit table, also when the run
 fails: the audit tables take commits from every DAG at once, so each commit saved is a conflict
-avoided. A row recorded with no trail open (a test, a one-off call) is written at once. Once
-written, the run's figures go to the report's index (``jobs/run_index.py``)."""
+avoided. A run's first write to an audit table appends (``lake.replace_rows``: a blind append costs a
+fraction of a ``replaceWhere``); a retry or a cleared run replaces. A row recorded with no trail
+open (a test, a one-off call) is written at once. Once written, the run's figures go to the report's
+index (``jobs/run_index.py``)."""
 
 from __future__ import annotations
 
@@ -178,7 +180,7 @@ def _write_run_rows(spark: SparkSession, settings: Settings, table: str, rows: d
         # The DAG's partition first (the tables are partitioned by DAG): Delta then checks this commit only
         # against commits to that partition, so DAGs writing at once do not conflict.
         predicate = f"dag_id = {lake.sql_literal(run.dag_id)} AND run_id = {lake.sql_literal(run.run_id)} AND ({batches})"
-        lake.replace_where(frame, settings, "audit", table, predicate)
+        lake.replace_rows(frame, settings, "audit", table, predicate, key=run_index.run_stem(run.dag_id, run.run_id))
 
 
 def record_quality(

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 import uuid
+from datetime import datetime, timezone
 
 from pyspark.errors import AnalysisException, PySparkException
 from pyspark.sql import DataFrame, SparkSession
@@ -211,6 +213,36 @@ def replace_where(
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     retry_on_conflict(lambda: writer.save(settings.table_path(zone, table)))
+
+
+def append(df: DataFrame, settings: Settings, zone: str, table: str) -> None:
+    """Add ``df``'s rows to ``zone.table`` (creating it as declared); a concurrent first write is retried."""
+    writer = _as_declared(df.write.format("delta").mode("append"), df, settings, zone, table)
+    retry_on_conflict(lambda: writer.save(settings.table_path(zone, table)))
+
+
+# Where the lake keeps a marker for each key a table's keyed rows were written under (replace_rows).
+WRITTEN_FOLDER = "_written"
+
+
+def replace_rows(df: DataFrame, settings: Settings, zone: str, table: str, predicate: str, key: str) -> None:
+    """Replace ``zone.table``'s rows written under ``key`` (those matching ``predicate``) with ``df``.
+
+    The first write under a key appends: a blind append, which Delta commits without reading the table,
+    where a ``replaceWhere`` first finds the files holding the rows it replaces (on the warm engine, a small
+    partitioned table: 0.24-0.28 s against 0.9-1.2 s a commit). A marker written before that commit
+    (``<lake>/_written/<zone>.<table>/<key>``) sends every later write under the key, a retry's or a
+    rerun's, to ``replaceWhere``. Only one writer may write under a key at a time (two at once, both finding
+    no marker, would both append): the callers' keys are a task's run or a batch, which Airflow and the
+    source's ``max_active_runs=1`` give one writer.
+    """
+    store = store_for(settings.lake_root)
+    marker = f"{WRITTEN_FOLDER}/{zone}.{table}/{re.sub(r'[^A-Za-z0-9._-]', '_', key)}"
+    if store.read_text(marker) is None:
+        store.put_text(marker, f"{datetime.now(timezone.utc).isoformat()}\n")
+        append(df, settings, zone, table)
+    else:
+        replace_where(df, settings, zone, table, predicate)
 
 
 def merge_by_key(

@@ -399,7 +399,7 @@ def process_file(
             )
             # After the gate: a batch it blocks leaves no quarantine rows behind either.
             with phase("quarantine"):
-                lake.replace_where(quarantined, settings, *source.quarantine, f"_batch_id = {lake.sql_literal(batch_id)}")
+                lake.replace_rows(quarantined, settings, *source.quarantine, f"_batch_id = {lake.sql_literal(batch_id)}", key=batch_id)
             audit.record_quarantined(run, source.quarantine_table.name, batch_id, quarantined_by_rule)
             check = Reconciliation(
                 source=source.name,

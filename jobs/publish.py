@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from jobs import lake, pseudonyms, quality
@@ -82,20 +83,36 @@ def suite_parameters(target: Table, logical_date: str) -> dict:
     }
 
 
+# Every table's volume history as of one version of audit.publications and one logical date: a run's gates
+# (silver's, gold's) share one query of it (0.5-0.6 s each on the warm engine) instead of one each.
+_VOLUMES: dict[tuple[str, int, str], dict[str, list[int]]] = {}
+
+
 def recent_volumes(spark: SparkSession, settings: Settings, target: Table, logical_date: str) -> list[int]:
-    """Rows of the table's last publications before ``logical_date`` (the latest run per day)."""
+    """Rows of the table's last publications before ``logical_date`` (the latest run per day), newest first."""
     if not lake.table_exists(spark, settings, "audit", "publications"):
         return []
-    rows = (
+    key = (settings.table_path("audit", "publications"), lake.latest_version(spark, settings, "audit", "publications"), logical_date)
+    if key not in _VOLUMES:
+        _VOLUMES.clear()  # a job works on one logical date: keep the newest only
+        _VOLUMES[key] = _volumes_by_table(spark, settings, logical_date)
+    return _VOLUMES[key].get(target.name, [])
+
+
+def _volumes_by_table(spark: SparkSession, settings: Settings, logical_date: str) -> dict[str, list[int]]:
+    """Per table, the rows of its last ``VOLUME_HISTORY`` publications (batches) before ``logical_date``."""
+    latest = (
         lake.read_table(spark, settings, "audit", "publications")
-        .where((F.col("table_name") == target.name) & (F.col("logical_date") < F.lit(logical_date).cast("date")))
-        .groupBy("logical_date", "batch_id")
+        .where(F.col("logical_date") < F.lit(logical_date).cast("date"))
+        .groupBy("table_name", "logical_date", "batch_id")
         .agg(F.max_by("rows", "published_at").alias("rows"))
-        .orderBy(F.col("logical_date").desc())
-        .limit(VOLUME_HISTORY)
-        .collect()
     )
-    return [row.rows for row in rows]
+    newest_first = Window.partitionBy("table_name").orderBy(F.col("logical_date").desc(), F.col("batch_id"))
+    ranked = latest.withColumn("rank", F.row_number().over(newest_first)).where(F.col("rank") <= VOLUME_HISTORY)
+    volumes: dict[str, list[int]] = {}
+    for row in ranked.orderBy("table_name", "rank").collect():
+        volumes.setdefault(row.table_name, []).append(row.rows)
+    return volumes
 
 
 def write_audit_publish(

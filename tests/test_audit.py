@@ -33,6 +33,12 @@ def record_a_run(spark, settings, run: RunContext, batches=("b1", "b2")) -> None
         audit.record_reconciliation(spark, settings, run, Reconciliation("src", batch, f"{batch}.csv", 10, 10, 9, 1))
 
 
+def write_modes(spark, settings, table: str) -> list[str]:
+    """How each commit of ``audit.<table>`` wrote, oldest first: Append, or Overwrite (a ``replaceWhere``)."""
+    history = spark.sql(f"DESCRIBE HISTORY delta.`{settings.table_path('audit', table)}`").orderBy("version").collect()
+    return [entry["operationParameters"]["mode"] for entry in history]
+
+
 def test_a_run_writes_each_audit_table_once_and_a_rerun_replaces_its_rows(spark, settings):
     with audit.recording(spark, settings, RUN):
         record_a_run(spark, settings, RUN)
@@ -46,10 +52,35 @@ def test_a_run_writes_each_audit_table_once_and_a_rerun_replaces_its_rows(spark,
     with audit.recording(spark, settings, other):
         record_a_run(spark, settings, other, batches=("b3",))
     assert [versions(spark, settings, table) for table in ("dq_results", "publications", "reconciliation")] == [2, 2, 2]
+    # A run's first attempt appends (nothing of it can be there yet); its rerun replaces; a new run appends.
+    for table in ("dq_results", "publications", "reconciliation"):
+        assert write_modes(spark, settings, table) == ["Append", "Overwrite", "Append"], table
     assert sorted((row.run_id, row.batch_id) for row in rows(spark, settings, "reconciliation")) == [
         (RUN.run_id, "b1"), (RUN.run_id, "b2"), (other.run_id, "b3"),
     ]
     assert len(rows(spark, settings, "dq_results")) == 9
+
+
+def test_a_retry_after_an_attempt_that_wrote_part_of_its_trail_leaves_each_row_once(spark, settings, monkeypatch):
+    """An attempt killed between two audit commits: its retry replaces what was written, never adds it twice."""
+    write_run_rows = audit._write_run_rows
+
+    def dies_after_the_first_table(spark_, settings_, table, rows_, run):
+        write_run_rows(spark_, settings_, table, rows_, run)
+        raise KeyboardInterrupt("the task was killed")
+
+    monkeypatch.setattr(audit, "_write_run_rows", dies_after_the_first_table)
+    with pytest.raises(KeyboardInterrupt):
+        with audit.recording(spark, settings, RUN):
+            record_a_run(spark, settings, RUN)
+    assert [versions(spark, settings, table) for table in ("dq_results", "publications", "reconciliation")] == [0, -1, -1]
+    monkeypatch.setattr(audit, "_write_run_rows", write_run_rows)
+
+    with audit.recording(spark, settings, RUN):  # Airflow's retry: the same run and task
+        record_a_run(spark, settings, RUN)
+    assert len(rows(spark, settings, "dq_results")) == 6 and len(rows(spark, settings, "reconciliation")) == 2
+    assert write_modes(spark, settings, "dq_results") == ["Append", "Overwrite"]
+    assert write_modes(spark, settings, "reconciliation") == ["Append"]
 
 
 def test_a_failed_run_still_writes_what_it_recorded_and_its_own_error_propagates(spark, settings):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 
@@ -97,3 +98,25 @@ def test_volume_is_checked_against_the_median_of_recent_publications(spark, sett
     volume = [row for row in lake.read_table(spark, settings, "audit", "dq_results").where("batch_id = 'batch-2022-05-04'").collect()
               if row.expectation_type == "expect_table_row_count_to_be_between"]
     assert [(row.success, row.severity, row.observed_value) for row in volume] == [(False, "warning", "1")]
+
+
+def test_a_runs_gates_read_the_volume_history_once_until_a_publication_is_recorded(spark, settings, monkeypatch):
+    from jobs import audit
+
+    for day, rows in (("2022-05-01", 10), ("2022-05-02", 12)):
+        run = RunContext(f"scheduled__{day}", "test_dag", "publish", day)
+        audit.record_publication(spark, settings, run, "silver.t", f"s-{day}", 1, rows, [f"{day}.csv"])
+        audit.record_publication(spark, settings, run, "gold.t", f"g-{day}", 1, rows // 2, [f"{day}.csv"])
+    queries = []
+    volumes_by_table = publish._volumes_by_table
+    monkeypatch.setattr(publish, "_volumes_by_table", lambda *args: queries.append(args) or volumes_by_table(*args))
+    silver, gold = SimpleNamespace(name="silver.t"), SimpleNamespace(name="gold.t")  # only a table's name is read
+
+    assert publish.recent_volumes(spark, settings, silver, "2022-05-03") == [12, 10]
+    assert publish.recent_volumes(spark, settings, gold, "2022-05-03") == [6, 5]
+    assert len(queries) == 1  # silver's gate and gold's: one query
+    run = RunContext("scheduled__2022-05-03", "test_dag", "publish", "2022-05-03")
+    audit.record_publication(spark, settings, run, "silver.t", "s-2022-05-03", 1, 14, ["2022-05-03.csv"])
+    assert publish.recent_volumes(spark, settings, silver, "2022-05-04") == [14, 12, 10]
+    assert publish.recent_volumes(spark, settings, silver, "2022-05-03") == [12, 10]
+    assert len(queries) == 3  # a new version of audit.publications, or another day: read again
