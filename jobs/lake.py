@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 import uuid
 from datetime import datetime, timezone
@@ -24,7 +23,7 @@ from pyspark.errors import AnalysisException, PySparkException
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs import declarations
-from jobs.landing import store_for
+from jobs.landing import key_part, store_for
 from jobs.settings import Settings
 
 ZONES = ("bronze", "silver", "gold", "quarantine", "audit")
@@ -233,11 +232,11 @@ def replace_rows(df: DataFrame, settings: Settings, zone: str, table: str, predi
     partitioned table: 0.24-0.28 s against 0.9-1.2 s a commit). A marker written before that commit
     (``<lake>/_written/<zone>.<table>/<key>``) sends every later write under the key, a retry's or a
     rerun's, to ``replaceWhere``. Only one writer may write under a key at a time (two at once, both finding
-    no marker, would both append): the callers' keys are a task's run or a batch, which Airflow and the
+    no marker, would both append): the callers' keys are a DAG run or a batch, which Airflow and the
     source's ``max_active_runs=1`` give one writer.
     """
     store = store_for(settings.lake_root)
-    marker = f"{WRITTEN_FOLDER}/{zone}.{table}/{re.sub(r'[^A-Za-z0-9._-]', '_', key)}"
+    marker = f"{WRITTEN_FOLDER}/{zone}.{table}/{key_part(key)}"
     if store.read_text(marker) is None:
         store.put_text(marker, f"{datetime.now(timezone.utc).isoformat()}\n")
         append(df, settings, zone, table)

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -602,6 +603,11 @@ class _S3Store:
 def store_for(root: str):
     """The landing store for a root: a local folder, or S3 through boto3 for `s3a://`."""
     return _S3Store(root) if root.startswith("s3a://") else _LocalStore(root)
+
+
+def key_part(text: str) -> str:
+    """``text`` as one name in a store key: Airflow's run ids hold ':' and '+', which not every store takes."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text)
 
 
 def land_deliveries(source: str, logical_date: str, required: DeliveryColumns) -> list[dict]:

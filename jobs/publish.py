@@ -90,9 +90,11 @@ _VOLUMES: dict[tuple[str, int, str], dict[str, list[int]]] = {}
 
 def recent_volumes(spark: SparkSession, settings: Settings, target: Table, logical_date: str) -> list[int]:
     """Rows of the table's last publications before ``logical_date`` (the latest run per day), newest first."""
-    if not lake.table_exists(spark, settings, "audit", "publications"):
+    try:  # one listing of the log gives both: whether the table exists, and its version
+        version = lake.latest_version(spark, settings, "audit", "publications")
+    except FileNotFoundError:
         return []
-    key = (settings.table_path("audit", "publications"), lake.latest_version(spark, settings, "audit", "publications"), logical_date)
+    key = (settings.table_path("audit", "publications"), version, logical_date)
     if key not in _VOLUMES:
         _VOLUMES.clear()  # a job works on one logical date: keep the newest only
         _VOLUMES[key] = _volumes_by_table(spark, settings, logical_date)

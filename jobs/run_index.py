@@ -18,14 +18,13 @@ Documents hold counts, versions, batch ids (file hashes) and times: no personal 
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from jobs import lake
-from jobs.landing import store_for
+from jobs.landing import key_part, store_for
 from jobs.settings import Settings
 
 FOLDER = "quality/runs"
@@ -36,7 +35,7 @@ _TIME = "%Y-%m-%dT%H:%M:%S.%f"
 
 def run_stem(dag_id: str, run_id: str) -> str:
     """A file name stem for a DAG's run: DAGs share run ids (``scheduled__<date>``), and Airflow's hold ':' and '+'."""
-    return "run-" + re.sub(r"[^A-Za-z0-9._-]", "_", f"{dag_id}--{run_id}")
+    return "run-" + key_part(f"{dag_id}--{run_id}")
 
 
 def _key(dag_id: str, run_id: str) -> str:
