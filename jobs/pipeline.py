@@ -34,7 +34,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 from pyspark.storagelevel import StorageLevel
 
-from jobs import alerts, audit, consent, declarations, lake, pseudonyms, publish, quality, report
+from jobs import alerts, audit, consent, declarations, lake, pseudonyms, publish, quality, report, spark_config
 from jobs.audit import Reconciliation, RunContext, record_quality, record_reconciliation
 from jobs.landing import DeliveryColumns, ManifestEntry, delivery_format, manifest_entries, omits_nulls
 from jobs.phases import phase
@@ -63,6 +63,11 @@ SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
 # alone did not help).
 # On disk, its 1M-row counterpart took 72.5 s against 59-64 s in memory: 1M-row deliveries stay in memory.
 MEMORY_CACHED_ROWS = 2_000_000
+# A run delivered at least this many rows compiles its expressions (``session_sized_for``): the engine on one
+# machine interprets them (``spark_config.INTERPRETED``), which small batches gain from and large ones lose by
+# (311 days on one warm engine, in turn: 2,000 rows 16.4 against 21.6 s; 20,000 rows the same; 100,000 rows
+# 72.6 against 66.8 s; 1M rows 507 against 210 s).
+COMPILED_ROWS = 20_000
 
 log = logging.getLogger("citylake.pipeline")
 
@@ -322,23 +327,32 @@ def cache_level(rows: int) -> StorageLevel:
 
 
 @contextmanager
-def shuffles_sized_for(spark: SparkSession, rows: int):
-    """The session's shuffles in partitions of at most ``BRONZE_ROWS_PER_FILE`` of ``rows`` each while the block runs.
+def session_sized_for(spark: SparkSession, rows: int):
+    """The session sized for a run of ``rows`` delivered rows while the block runs (a run's own Connect session).
 
-    On one machine the lake shuffles into few partitions (``spark_config``: small batches, few cores), so
-    a 10M-row delivery's duplicate ranking, MERGE and joins would sort millions of rows a task. Adaptive
-    execution still coalesces the shuffles that turn out small. Within one Connect session (a run's own).
+    Shuffles: partitions of at most ``BRONZE_ROWS_PER_FILE`` rows each. On one machine the lake shuffles into
+    few partitions (``spark_config``: small batches, few cores), so a 10M-row delivery's duplicate ranking,
+    MERGE and joins would sort millions of rows a task; adaptive execution still coalesces the shuffles that
+    turn out small. Code generation: from ``COMPILED_ROWS`` delivered rows, Spark compiles the run's
+    expressions again (``spark_config.COMPILED``), where the engine's default on one machine interprets them.
     """
-    wanted = tasks_for(rows)
-    current = spark.conf.get(SHUFFLE_PARTITIONS) if wanted > 1 else None  # small batches: no round trip
-    if current is None or wanted <= int(current):
-        yield
-        return
-    spark.conf.set(SHUFFLE_PARTITIONS, str(wanted))
+    wanted: dict[str, str] = {}
+    tasks = tasks_for(rows)
+    if tasks > 1:
+        wanted[SHUFFLE_PARTITIONS] = str(tasks)
+    if rows >= COMPILED_ROWS:
+        wanted.update(spark_config.COMPILED)
+    current = {name: spark.conf.get(name) for name in wanted}  # small batches: no round trip
+    if SHUFFLE_PARTITIONS in wanted and tasks <= int(current[SHUFFLE_PARTITIONS]):
+        del wanted[SHUFFLE_PARTITIONS]  # the session's partitions are enough already
+    changed = {name: value for name, value in wanted.items() if value != current[name]}
+    for name, value in changed.items():
+        spark.conf.set(name, value)
     try:
         yield
     finally:
-        spark.conf.set(SHUFFLE_PARTITIONS, current)
+        for name in changed:
+            spark.conf.set(name, current[name])
 
 
 def delivered_columns(spark: SparkSession, entry: ManifestEntry) -> tuple[str, ...]:
@@ -439,7 +453,7 @@ def run(spark: SparkSession, settings: Settings, run_context: RunContext, source
     delivered = sum(entry.rows for entry in entries)
     storage = cache_level(delivered)
     try:
-        with shuffles_sized_for(spark, delivered), audit.recording(spark, settings, run_context) as trail:
+        with session_sized_for(spark, delivered), audit.recording(spark, settings, run_context) as trail:
             for entry in entries:
                 silver_batches.append(process_file(spark, settings, run_context, source, entry, expectations_dir, key, storage))
             # Withdrawn consent: those subjects' silver rows go (earlier days' too), and gold follows for their periods.

@@ -103,7 +103,19 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         # loses the job whole, never map output under a running consumer. The checksum hashed each row
         # whole, about 6 % of the engine's CPU scoring social posts (a JFR profile); a cluster keeps it.
         conf["spark.sql.shuffle.orderIndependentChecksum.enabled"] = "false"
+    if local and os.environ.get("CITYLAKE_SPARK_CODEGEN", "false") != "true":
+        conf.update(INTERPRETED)
     return conf
+
+
+# Spark compiles Java code for every new plan's expressions and stages (Janino, on the driver): on batches of
+# thousands of rows that compiling, not the rows, is most of a query's CPU, and a run sends ~90 queries of ever
+# new plans (each Delta snapshot, gate and commit). On one machine the engine evaluates expressions as they
+# are instead (Spark's interpreted paths, which its own tests run everything through), unless
+# CITYLAKE_SPARK_CODEGEN=true; a run with a large delivery compiles again for its session
+# (jobs/pipeline.py: session_sized_for), and a cluster keeps Spark's defaults. Measured in README ("Spark").
+INTERPRETED = {"spark.sql.codegen.wholeStage": "false", "spark.sql.codegen.factoryMode": "NO_CODEGEN"}
+COMPILED = {"spark.sql.codegen.wholeStage": "true", "spark.sql.codegen.factoryMode": "FALLBACK"}
 
 
 def _s3_conf() -> dict[str, str]:

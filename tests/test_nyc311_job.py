@@ -263,14 +263,33 @@ def test_bronze_files_hold_a_bounded_number_of_rows_so_a_large_delivery_is_read_
 def test_a_large_delivery_shuffles_into_partitions_of_bounded_rows_for_its_run_only(spark, monkeypatch):
     before = spark.conf.get(pipeline.SHUFFLE_PARTITIONS)
     monkeypatch.setattr(pipeline, "BRONZE_ROWS_PER_FILE", 2)
-    with pipeline.shuffles_sized_for(spark, 2 * int(before) + 1):
+    with pipeline.session_sized_for(spark, 2 * int(before) + 1):
         assert spark.conf.get(pipeline.SHUFFLE_PARTITIONS) == str(int(before) + 1)
     assert spark.conf.get(pipeline.SHUFFLE_PARTITIONS) == before
-    with pipeline.shuffles_sized_for(spark, 2):  # fits the partitions the session has: left as it is
+    with pipeline.session_sized_for(spark, 2):  # fits the partitions the session has: left as it is
         assert spark.conf.get(pipeline.SHUFFLE_PARTITIONS) == before
-    with pytest.raises(RuntimeError), pipeline.shuffles_sized_for(spark, 4 * int(before)):
+    with pytest.raises(RuntimeError), pipeline.session_sized_for(spark, 4 * int(before)):
         raise RuntimeError("a failed run")
     assert spark.conf.get(pipeline.SHUFFLE_PARTITIONS) == before
+
+
+def test_a_large_delivery_compiles_its_expressions_for_its_run_only(spark, monkeypatch):
+    """The engine on one machine interprets expressions (small batches); a large delivery's run compiles them."""
+    from jobs import spark_config
+
+    def codegen() -> dict:
+        return {name: spark.conf.get(name) for name in spark_config.COMPILED}
+
+    assert codegen() == spark_config.INTERPRETED
+    monkeypatch.setattr(pipeline, "COMPILED_ROWS", 10)
+    with pipeline.session_sized_for(spark, 9):
+        assert codegen() == spark_config.INTERPRETED
+        assert "codegen id" not in spark.range(5).selectExpr("id * 2 AS twice")._explain_string(mode="formatted")
+    with pytest.raises(RuntimeError), pipeline.session_sized_for(spark, 10):
+        assert codegen() == spark_config.COMPILED
+        assert "codegen id" in spark.range(5).selectExpr("id * 2 AS twice")._explain_string(mode="formatted")
+        raise RuntimeError("a failed run")
+    assert codegen() == spark_config.INTERPRETED
 
 
 def socrata_delivery(path: Path, shape: str, extra_column: str | None = None) -> Path:

@@ -60,7 +60,7 @@ def test_the_key_source_is_a_reference_never_the_key():
 
 
 def test_spark_conf_adds_s3_jars_and_endpoint_only_for_a_lake_on_s3(monkeypatch, tmp_path):
-    from jobs.spark_config import MissingJarsError, spark_conf
+    from jobs.spark_config import INTERPRETED, MissingJarsError, spark_conf
 
     jars = tmp_path / "jars"
     jars.mkdir()
@@ -70,6 +70,13 @@ def test_spark_conf_adds_s3_jars_and_endpoint_only_for_a_lake_on_s3(monkeypatch,
     assert "hadoop-aws" not in local["spark.jars"] and "delta-spark" in local["spark.jars"]
     assert not any(key.startswith("spark.hadoop.fs.s3a") for key in local)
     assert local["spark.yarn.maxAppAttempts"] == "1"
+    # One machine: expressions interpreted unless asked otherwise; a cluster keeps Spark's code generation.
+    assert all(local[name] == value for name, value in INTERPRETED.items())
+    monkeypatch.setenv("CITYLAKE_SPARK_CODEGEN", "true")
+    assert not INTERPRETED.keys() & spark_conf(load_settings({"CITYLAKE_JARS_DIR": str(jars), "CITYLAKE_LAKE_ROOT": "/data/lake"})).keys()
+    monkeypatch.delenv("CITYLAKE_SPARK_CODEGEN")
+    on_cluster = spark_conf(load_settings({"CITYLAKE_JARS_DIR": str(jars), "CITYLAKE_LAKE_ROOT": "/data/lake", "CITYLAKE_SPARK_MASTER": "spark://127.0.0.1:7077"}))
+    assert not INTERPRETED.keys() & on_cluster.keys()
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:8333")
     on_s3 = spark_conf(load_settings({"CITYLAKE_JARS_DIR": str(jars), "CITYLAKE_LAKE_ROOT": "s3a://lake/prod"}))
