@@ -108,9 +108,10 @@ def spark_conf(settings: Settings) -> dict[str, str]:
     return conf
 
 
-# Spark compiles Java code for every new plan's expressions and stages (Janino, on the driver): on batches of
-# thousands of rows that compiling, not the rows, is most of a query's CPU, and a run sends ~90 queries of ever
-# new plans (each Delta snapshot, gate and commit). On one machine the engine evaluates expressions as they
+# Spark generates Java code for every query's expressions and stages on the driver (and compiles it with Janino
+# unless an identical class is cached: a warm run compiles almost nothing, but generates every time): on
+# batches of thousands of rows that, not the rows, is much of a query's CPU, and a run sends ~90 queries (each
+# Delta snapshot, gate and commit). On one machine the engine evaluates expressions as they
 # are instead (Spark's interpreted paths, which its own tests run everything through), unless
 # CITYLAKE_SPARK_CODEGEN=true; a run with a large delivery compiles again for its session
 # (jobs/pipeline.py: session_sized_for), and a cluster keeps Spark's defaults. Measured in README ("Spark").
