@@ -29,7 +29,7 @@ sys.path.insert(0, str(PROJECT))
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 os.environ.setdefault("CITYLAKE_PSEUDONYM_KEY", secrets.token_hex(32))
 
-from bench import dag_run  # noqa: E402
+from bench.dag_run import timed_run  # noqa: E402
 from bench.engine import engine, scratch_lake  # noqa: E402
 from jobs import pipeline, spark_config  # noqa: E402
 from jobs.nyc311 import job as nyc311  # noqa: E402
@@ -38,18 +38,6 @@ from jobs.synthetic import nyc311 as generator  # noqa: E402
 
 FIRST_DAY = date(2022, 5, 2)
 WARM_UP_ROWS = 2000
-
-
-def sessions_with(conf: dict[str, str]):
-    """``build_session`` for the bench's runs: a session with ``conf`` set (nothing set: the engine's default)."""
-
-    def build(settings, app_name):
-        spark = spark_config.build_session(settings, app_name)
-        for name, value in conf.items():
-            spark.conf.set(name, value)
-        return spark
-
-    return build
 
 
 def main() -> None:
@@ -69,10 +57,10 @@ def main() -> None:
             generator.write_day(inbox, day, rows, 11, 0.02)
         with engine(scratch / "state"):
             settings = load_settings()
-            dag_run.timed_run(settings, nyc311.SOURCE, days[0].isoformat(), "bench-warm-up", "nyc311_daily")
+            timed_run(settings, nyc311.SOURCE, days[0].isoformat(), "bench-warm-up", "nyc311_daily")
             for day, (rows, mode) in zip(days[1:], plan):
-                dag_run.build_session = sessions_with(spark_config.COMPILED if mode == "compiled" else {})
-                seconds = dag_run.timed_run(settings, nyc311.SOURCE, day.isoformat(), f"bench-{mode}-{day}", "nyc311_daily")["total"]
+                conf = spark_config.COMPILED if mode == "compiled" else None
+                seconds = timed_run(settings, nyc311.SOURCE, day.isoformat(), f"bench-{mode}-{day}", "nyc311_daily", conf)["total"]
                 times.setdefault((rows, mode), []).append(seconds)
                 print(f"{day}  {rows:>9,} rows  {mode:<12} {seconds:6.1f} s", flush=True)
     print(f"{'rows':>10}{'interpreted':>14}{'compiled':>11}{'compiled / interpreted':>25}")

@@ -18,8 +18,10 @@ from jobs.spark_config import build_session
 EXPECTATIONS = Path(__file__).resolve().parent.parent / "expectations"
 
 
-def timed_run(settings: Settings, source: pipeline.Source, day: str, run_id: str, dag_id: str) -> dict[str, float]:
-    """Seconds per phase of the run (the job's own, ``jobs/phases.py``), plus ``total``."""
+def timed_run(settings: Settings, source: pipeline.Source, day: str, run_id: str, dag_id: str, session_conf: dict[str, str] | None = None) -> dict[str, float]:
+    """Seconds per phase of the run (the job's own, ``jobs/phases.py``), plus ``total``.
+
+    ``session_conf``: settings for the run's session (a bench comparing them); none: the engine's defaults."""
     phases.reset()
     started = time.perf_counter()
     with phases.phase("land"):
@@ -27,6 +29,8 @@ def timed_run(settings: Settings, source: pipeline.Source, day: str, run_id: str
             land_file(settings, source.name, day, path, source.columns)
     with phases.phase("session"):
         spark = build_session(settings, f"citylake-{run_id}")
+        for name, value in (session_conf or {}).items():
+            spark.conf.set(name, value)
     try:
         pipeline.run(spark, settings, RunContext(run_id, dag_id, "bronze_to_gold", day), source, EXPECTATIONS)
     finally:
